@@ -1,0 +1,79 @@
+"""``create_app``: the Litestar application over one runtime (ledger, views, projection engine)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.problem_details import ProblemDetailsPlugin
+
+from api.auth import jwt_auth
+from api.controllers.catalogue import CatalogueController
+from api.controllers.contracts import ContractController
+from api.controllers.disclosures import CatalogueStatisticsController, DisclosureController
+from api.controllers.procurements import ProcurementController, RequestInboxController
+from api.controllers.quality import InspectionController, ReportController
+from api.controllers.rules import RuleController
+from api.controllers.services import ServiceController
+from api.controllers.system import ClockController, SystemController
+from api.idempotency import idempotency_middleware
+from api.problems import internal_error, problem_details_config
+from dsledger.runtime import Runtime
+from scheduler.runner import DeadlineScheduler
+
+
+def create_app(runtime: Runtime, *, run_projector: bool | None = None,
+               scheduler: DeadlineScheduler | None = None) -> Litestar:
+    """The API over ``runtime``. Unless told otherwise it also runs the projection engine in a
+    background thread, so the views follow the log while the service is up, and the deadline
+    scheduler when one is given."""
+    background = runtime.settings.run_projector if run_projector is None else run_projector
+
+    @asynccontextmanager
+    async def projector_lifespan(_app: Litestar) -> AsyncIterator[None]:
+        stop: threading.Event | None = None
+        thread: threading.Thread | None = None
+        if background:
+            thread, stop = runtime.projector.start()
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            if stop is not None and thread is not None:
+                stop.set()
+                runtime.projector.poke()
+                thread.join(timeout=10)
+
+    auth = jwt_auth(runtime.settings.jwt_secret)
+    return Litestar(
+        route_handlers=[SystemController, RuleController, CatalogueController, ServiceController,
+                        ProcurementController, RequestInboxController, ContractController,
+                        InspectionController, ReportController, ClockController,
+                        DisclosureController, CatalogueStatisticsController],
+        on_app_init=[auth.on_app_init],
+        middleware=[idempotency_middleware(runtime.db)],
+        plugins=[ProblemDetailsPlugin(problem_details_config())],
+        exception_handlers={Exception: internal_error},
+        lifespan=[projector_lifespan],
+        state=State({"runtime": runtime}),
+        openapi_config=OpenAPIConfig(
+            title="dsledger",
+            version="0.1.0",
+            description=(
+                "Event-sourced ledger of Korean public digital-service usage contracts "
+                "(디지털서비스 이용계약). Errors are RFC 9457 problem details whose `type` is "
+                "`/rules/{id}`."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,108 @@
+"""Bearer tokens (JWT, HS256), the principal they carry, and guards by role.
+
+A token names one role and, for an agency or a provider, the one organisation it acts for; every
+route checks the role, and routes on owned resources also check the organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from domain import rules
+from domain.actor import Actor, Role
+from domain.rules import refuse
+
+API_ROLES = (Role.OPERATOR, Role.AGENCY, Role.PROVIDER, Role.AUDITOR)
+PUBLIC = {"exclude_from_auth": True}
+
+
+class Principal(msgspec.Struct, frozen=True):
+    principal_id: str
+    role: Role
+    agency_id: str | None = None
+    provider_id: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(principal_id=self.principal_id, role=self.role, agency_id=self.agency_id,
+                     provider_id=self.provider_id)
+
+
+def principal_problem(principal: Principal) -> str | None:
+    """Why a principal cannot hold a token, or None."""
+    if principal.role not in API_ROLES:
+        return f"role must be one of {', '.join(r.value for r in API_ROLES)}"
+    if principal.role is Role.AGENCY and not principal.agency_id:
+        return "an agency token must name its agency_id"
+    if principal.role is Role.PROVIDER and not principal.provider_id:
+        return "a provider token must name its provider_id"
+    if principal.role is not Role.AGENCY and principal.agency_id:
+        return "only an agency token names an agency_id"
+    if principal.role is not Role.PROVIDER and principal.provider_id:
+        return "only a provider token names a provider_id"
+    return None
+
+
+def issue_token(secret: str, principal: Principal, ttl: timedelta = timedelta(hours=12)) -> str:
+    problem = principal_problem(principal)
+    if problem is not None:
+        raise ValueError(problem)
+    token = Token(
+        sub=principal.principal_id,
+        exp=datetime.now(UTC) + ttl,
+        extras={"role": principal.role.value, "agency_id": principal.agency_id,
+                "provider_id": principal.provider_id},
+    )
+    return token.encode(secret, "HS256")
+
+
+async def retrieve_principal(token: Token, _connection: ASGIConnection[Any, Any, Any, Any],
+                             ) -> Principal | None:
+    try:
+        principal = Principal(
+            principal_id=token.sub,
+            role=Role(token.extras.get("role")),
+            agency_id=token.extras.get("agency_id"),
+            provider_id=token.extras.get("provider_id"),
+        )
+    except ValueError:
+        return None
+    return None if principal_problem(principal) else principal
+
+
+def jwt_auth(secret: str) -> JWTAuth[Principal, Token]:
+    return JWTAuth[Principal, Token](
+        token_secret=secret,
+        retrieve_user_handler=retrieve_principal,
+        exclude=["/schema"],
+        exclude_opt_key="exclude_from_auth",
+    )
+
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def allow(*roles: Role) -> Guard:
+    """A guard that lets only the given roles through."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if principal.role not in roles:
+            refuse(rules.AUTH_ROLE_FORBIDDEN, role=principal.role.value,
+                   allowed=", ".join(role.value for role in roles))
+
+    return guard
+
+
+def require_provider_owns(principal: Principal, provider_id: str, kind: str, kind_ko: str) -> None:
+    """Ownership: a provider sees and acts on its own services only."""
+    if principal.role is Role.PROVIDER and principal.provider_id != provider_id:
+        refuse(rules.AUTH_NOT_OWNER, kind=kind, kind_ko=kind_ko, owner_kind="provider",
+               owner_kind_ko="제공자")

@@ -1,0 +1,190 @@
+"""Digital services (catalogue entries): the operator (NIA) records selections, registrations and
+every later change; operators and auditors read every entry, a provider reads its own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+from sqlalchemy import func, select
+
+from api.auth import Principal, allow, require_provider_owns
+from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
+from api.schemas.common import CommandResponse
+from api.schemas.services import (
+    CertificationBody,
+    ChangeInfoRequest,
+    InnovationRequest,
+    MallListingRequest,
+    ReasonRequest,
+    SelectServiceRequest,
+    ServiceEntry,
+    ServiceList,
+)
+from domain import rules
+from domain.actor import Role
+from domain.rules import refuse
+from domain.values import CertificationKind
+from projections.catalogue_search import service_row
+from projections.tables import catalogue_services
+
+OperatorOnly = [allow(Role.OPERATOR)]
+ServiceId = FromPath[UUID]
+CertKind = FromPath[CertificationKind]
+Req = Request[Principal, Any, Any]
+
+
+class ServiceController(Controller):
+    path = "/services"
+    tags = ["digital services"]
+
+    @get("/", guards=[allow(Role.OPERATOR, Role.AUDITOR, Role.PROVIDER)], sync_to_thread=True,
+         summary="List catalogue entries in every status (a provider: its own)")
+    def list_services(
+        self,
+        request: Req,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> ServiceList:
+        await_min_position(request)
+        table = catalogue_services
+        where = []
+        if request.user.role is Role.PROVIDER:
+            where.append(table.c.provider_id == request.user.provider_id)
+        with runtime_of(request.app.state).db.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+            rows = conn.execute(select(table).where(*where)
+                                .order_by(table.c.notice_number).limit(limit).offset(offset))
+            items = [ServiceEntry.from_row(dict(row)) for row in rows.mappings()]
+        return ServiceList(total=int(total), limit=limit, offset=offset, items=items)
+
+    @get("/{service_id:uuid}", guards=[allow(Role.OPERATOR, Role.AUDITOR, Role.PROVIDER)],
+         sync_to_thread=True, summary="A catalogue entry in any status")
+    def get_service(self, request: Req, service_id: ServiceId) -> ServiceEntry:
+        await_min_position(request)
+        with runtime_of(request.app.state).db.connect() as conn:
+            row = service_row(conn, str(service_id))
+        if row is None:
+            refuse(rules.SERVICE_NOT_FOUND, service_id=str(service_id))
+        require_provider_owns(request.user, row["provider_id"], "service", "서비스")
+        return ServiceEntry.from_row(row)
+
+    @post("/", guards=OperatorOnly, sync_to_thread=True, status_code=201,
+          summary="Record a selection committee decision (Selected)")
+    def select_service(self, request: Req, data: JSONBody[SelectServiceRequest],
+                       ) -> Response[CommandResponse]:
+        result = runtime_of(request.app.state).ledger.select_service(
+            command_context(request), notice_number=data.notice_number,
+            selection_date=data.selection_date, valid_until=data.valid_until,
+            profile=data.profile.to_domain(),
+        )
+        return answered(result, request, status_code=201)
+
+    @post("/{service_id:uuid}/registration", guards=OperatorOnly, sync_to_thread=True,
+          summary="Publish a selected service in the support system (Registered)")
+    def register(self, request: Req, service_id: ServiceId) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.register_service(command_context(request), service_id,
+                                                expected_version(request)), request)
+
+    @post("/{service_id:uuid}/info-changes", guards=OperatorOnly, sync_to_thread=True,
+          summary="Change the published information (InfoChanged, a field-level diff)")
+    def change_info(self, request: Req, service_id: ServiceId, data: JSONBody[ChangeInfoRequest],
+                    ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.change_service_info(
+            command_context(request), service_id, data.profile.to_domain(),
+            expected_version(request)), request)
+
+    @post("/{service_id:uuid}/mall-listing", guards=OperatorOnly, sync_to_thread=True,
+          summary="Listed in the Digital Service Mall under a catalogue contract (MallListed)")
+    def list_in_mall(self, request: Req, service_id: ServiceId, data: JSONBody[MallListingRequest],
+                     ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.list_service_in_mall(
+            command_context(request), service_id, data.contract_number, data.listed_on,
+            expected_version(request)), request)
+
+    @post("/{service_id:uuid}/mall-delisting", guards=OperatorOnly, sync_to_thread=True,
+          summary="Removed from the Digital Service Mall (MallDelisted)")
+    def delist_from_mall(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
+                         ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.delist_service_from_mall(
+            command_context(request), service_id, data.reason, expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/innovation-designation", guards=OperatorOnly, sync_to_thread=True,
+          summary="Designated an innovation product (InnovationProductDesignated)")
+    def designate_innovation(self, request: Req, service_id: ServiceId, data: JSONBody[InnovationRequest],
+                             ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.designate_innovation_product(
+            command_context(request), service_id, data.to_domain(), expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/certifications", guards=OperatorOnly, sync_to_thread=True,
+          summary="A certification obtained (CertificationAdded)")
+    def add_certification(self, request: Req, service_id: ServiceId, data: JSONBody[CertificationBody],
+                          ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.add_certification(
+            command_context(request), service_id, data.to_domain(), expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/certifications/{kind:str}/{number:str}/expiry",
+          guards=OperatorOnly, sync_to_thread=True,
+          summary="A certification past its validity (CertificationExpired)")
+    def expire_certification(self, request: Req, service_id: ServiceId, kind: CertKind,
+                             number: FromPath[str]) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.expire_certification(
+            command_context(request), service_id, kind, number, expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/certifications/{kind:str}/{number:str}/revocation",
+          guards=OperatorOnly, sync_to_thread=True,
+          summary="A certification withdrawn by its issuer (CertificationRevoked)")
+    def revoke_certification(self, request: Req, service_id: ServiceId, kind: CertKind,
+                             number: FromPath[str], data: JSONBody[ReasonRequest],
+                             ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.revoke_certification(
+            command_context(request), service_id, kind, number, data.reason,
+            expected_version(request)), request)
+
+    @post("/{service_id:uuid}/suspension", guards=OperatorOnly, sync_to_thread=True,
+          summary="Suspended, e.g. by a quality inspection (Suspended)")
+    def suspend(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
+                ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.suspend_service(
+            command_context(request), service_id, data.reason, expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/reinstatement", guards=OperatorOnly, sync_to_thread=True,
+          summary="A suspension lifted (Reinstated)")
+    def reinstate(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
+                  ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.reinstate_service(
+            command_context(request), service_id, data.reason, expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/selection-cancellation", guards=OperatorOnly, sync_to_thread=True,
+          summary="The selection cancelled (SelectionCancelled)")
+    def cancel_selection(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
+                         ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.cancel_service_selection(
+            command_context(request), service_id, data.reason, expected_version(request)),
+            request)
+
+    @post("/{service_id:uuid}/validity-expiry", guards=OperatorOnly, sync_to_thread=True,
+          summary="The selection's validity has ended (ValidityExpired)")
+    def expire_validity(self, request: Req, service_id: ServiceId) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.expire_service_validity(
+            command_context(request), service_id, expected_version(request)), request)

@@ -1,0 +1,187 @@
+"""What a usage contract says (⑥): its kind and period, price, SLA annex and end-of-contract
+clauses; and what the provider reports against the SLA (⑧)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+import msgspec
+
+from domain.values import LabelledEnum, PricingModel
+
+
+class ContractKind(LabelledEnum):
+    SINGLE_YEAR = "single_year"  # 단년도: at most 12 months inside one fiscal year (the default)
+    LONG_TERM_CONTINUING = "long_term_continuing"  # 장기계속계약 (Contract Rules art. 76-10)
+    MONTHLY = "monthly"  # 월단위
+
+
+class ContractStatus(LabelledEnum):
+    ACTIVE = "active"
+    RESCINDED = "rescinded"  # 해제
+    TERMINATED = "terminated"  # 해지
+    EXPIRED = "expired"  # 만료
+    CLOSED = "closed"
+
+
+class Indicator(enum.Enum):
+    """The SLA indicators the guideline's monitoring list names (⑧ 서비스 이용점검 및 관리)."""
+
+    AVAILABILITY = "availability_percent"  # 가용률
+    RECOVERY = "max_recovery_minutes"  # 장애 복구 시간
+    SECURITY_EVENTS = "security_events"  # 침해 사고 건수
+    RESPONSE_TIME = "response_time_ms"  # 응답시간
+    BACKUP = "backup_compliance_percent"  # 백업준수율
+    SUPPORT_HOURS = "support_handling_hours"  # 고객요청 처리시간
+    SUPPORT_RATE = "support_handling_rate_percent"  # 고객요청 처리율
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self in {Indicator.AVAILABILITY, Indicator.BACKUP, Indicator.SUPPORT_RATE}
+
+
+class SlaTarget(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    indicator: Indicator
+    target: Decimal
+    """The level promised: a minimum where higher is better, otherwise a maximum."""
+
+
+class SlaAnnex(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """<SLA 작성 항목>: target, scope, period, indicators and levels, grades, evaluation method and
+    procedure, and how results are managed."""
+
+    service_target: str
+    scope: str
+    period: str
+    targets: tuple[SlaTarget, ...]
+    grades: str
+    evaluation_method: str
+    result_management: str
+
+
+class UnitPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A unit price of a metered fee (unit-price contract, Contract Rules art. 76-11)."""
+
+    item: str
+    unit: str
+    price_krw: Decimal
+
+
+class ContractedService(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A service as registered in the support system when the contract was concluded."""
+
+    service_id: str
+    name: str
+    provider_id: str
+    provider_name: str
+    service_type: str
+
+
+class ContractTerms(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    kind: ContractKind = ContractKind.SINGLE_YEAR
+    start: date
+    end: date
+    pricing_model: PricingModel
+    total_amount_krw: Decimal
+    unit_prices: tuple[UnitPrice, ...] = ()
+    sla: SlaAnnex
+    subcontracted_parts: tuple[str, ...] = ()
+    data_return_clause: str
+    lock_in_clause: str
+    standard_form_used: bool
+    deposit_krw: Decimal = Decimal(0)
+
+
+class Incident(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    started: str
+    recovery_minutes: int
+    description: str
+
+
+class SlaFigures(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """One period's monitoring figures as the provider reports them (⑧)."""
+
+    period_start: date
+    period_end: date
+    availability_percent: Decimal | None = None
+    incidents: tuple[Incident, ...] = ()
+    security_events: int | None = None
+    response_time_ms: Decimal | None = None
+    backup_compliance_percent: Decimal | None = None
+    support_handling_hours: Decimal | None = None
+    support_handling_rate_percent: Decimal | None = None
+    service_specific: dict[str, str] = msgspec.field(default_factory=dict)
+
+    def actual(self, indicator: Indicator) -> Decimal | None:
+        if indicator is Indicator.RECOVERY:
+            worst = max((incident.recovery_minutes for incident in self.incidents), default=None)
+            return None if worst is None else Decimal(worst)
+        value = getattr(self, indicator.value)
+        return None if value is None else Decimal(value)
+
+
+class Breach(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    indicator: Indicator
+    target: Decimal
+    actual: Decimal
+
+
+def breaches(targets: tuple[SlaTarget, ...], figures: SlaFigures) -> list[Breach]:
+    """Compare a report with the SLA: the ledger computes breaches, nobody types them in."""
+    found = []
+    for target in targets:
+        actual = figures.actual(target.indicator)
+        if actual is None:
+            continue
+        missed = (actual < target.target if target.indicator.higher_is_better
+                  else actual > target.target)
+        if missed:
+            found.append(Breach(indicator=target.indicator, target=target.target, actual=actual))
+    return found
+
+
+class TerminationGround(LabelledEnum):
+    """Grounds of rescission or termination listed by the guideline (⑨ 이용계약 종료 예시)."""
+
+    BREACH_OF_OBLIGATION = "breach_of_obligation"
+    SLA_NO_PROSPECT = "sla_no_prospect"
+    BANKRUPTCY = "bankruptcy"
+    SELECTION_CANCELLED_OR_CSAP_REVOKED = "selection_cancelled_or_csap_revoked"
+    OTHER_SERIOUS_FAULT = "other_serious_fault"
+    AGENCY_NECESSITY = "agency_necessity"
+
+    @property
+    def provider_fault(self) -> bool:
+        return self is not TerminationGround.AGENCY_NECESSITY
+
+
+class NoticeChannel(LabelledEnum):
+    """How an end notice may be sent (Decree art. 19(3))."""
+
+    PHONE = "phone"
+    MOBILE = "mobile"
+    POST = "post"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class EndNotice(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The five items of Decree art. 19(1), and the channels used (art. 19(3))."""
+
+    end_date: date
+    return_right: str
+    """That the agency may ask for its data back."""
+    destruction_notice: str
+    """That data not taken back by the end date will be destroyed."""
+    return_method: str
+    contact: str
+    """The responsible department and how to reach it."""
+    channels: frozenset[NoticeChannel]
+
+
+class FollowUp(LabelledEnum):
+    ENDED = "ended"  # 계약 종료
+    RENEWED = "renewed"  # 재계약: same provider, no migration
+    REPLACED = "replaced"  # 신규계약: a new procurement, migration needed

@@ -1,0 +1,153 @@
+"""Every deadline the ledger keeps, how its day is counted and where it comes from.
+
+A deadline's ``fires_on`` is the first day on which it is missed: the scheduler records the
+deadline's event on that day (or on the first sweep after it, in order, if the machine was asleep).
+
+Counting: periods counted forward to a last day ("within 30 days") end, when that day is a
+Saturday, Sunday or public holiday, on the next business day (Civil Act art. 161), using the
+maintained Korean holiday calendar of the ``holidays`` package; periods counted backwards from a
+fixed date (the end notice "30 days before the end") and dates written in a document (a contract's
+end, a certificate's validity, a deadline an officer set) are calendar days.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+class Counting(enum.Enum):
+    CALENDAR = "calendar"
+    BUSINESS = "business"
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    kind: str
+    counting: Counting
+    basis: str
+    what: str
+
+
+class DeadlineKind(enum.Enum):
+    DISCLOSURE_REMINDER = DeadlineRule(
+        "disclosure_reminder", Counting.CALENDAR,
+        "Guideline ⑦ (30일 이내 권고): a reminder a week before the 30 days end",
+        "DisclosureReminderSent on the contract, 23 days after conclusion")
+    DISCLOSURE_OVERDUE = DeadlineRule(
+        "disclosure_overdue", Counting.BUSINESS,
+        "Notice art. 9; guideline ⑦: register the contract information within 30 days",
+        "DisclosureOverdue on the contract, the day after the 30th day (rolled to a business day)")
+    END_NOTICE_OVERDUE = DeadlineRule(
+        "end_notice_overdue", Counting.CALENDAR,
+        "Enforcement Decree art. 19(1): notify at least 30 days before the contract ends",
+        "EndNoticeOverdue for each provider that has not notified by D-30")
+    EXPIRY = DeadlineRule(
+        "expiry", Counting.CALENDAR,
+        "The contract's end date (guideline ⑨ 계약 만료)",
+        "Expired on the contract, the day after its end date")
+    DATA_DISPOSITION_OVERDUE = DeadlineRule(
+        "data_disposition_overdue", Counting.BUSINESS,
+        "Enforcement Decree art. 19(4)-(5); dsledger allows 30 days after the end to confirm",
+        "DataDispositionOverdue on the contract when the data's destruction is not confirmed")
+    IMPROVEMENT_OVERDUE = DeadlineRule(
+        "improvement_overdue", Counting.CALENDAR,
+        "Guideline ⑧: the improvement deadline the agency set",
+        "ImprovementOverdue on the contract, the day after the deadline")
+    QUOTE_LAPSED = DeadlineRule(
+        "quote_lapsed", Counting.CALENDAR,
+        "Guideline ⑤: the validity the provider gave its quote",
+        "QuoteLapsed on the procurement, the day after the quote's validity")
+    REGULAR_INSPECTION = DeadlineRule(
+        "regular_inspection", Counting.CALENDAR,
+        "Notice art. 8(1): quality management at least once a year, first a year after selection",
+        "A regular QualityInspection scheduled by the system")
+    CERTIFICATE_EXPIRY = DeadlineRule(
+        "certificate_expiry", Counting.CALENDAR,
+        "The certificate's validity (Notice art. 8, continuous management)",
+        "CertificationExpired on the service, the day after the last valid day")
+    SELECTION_VALIDITY = DeadlineRule(
+        "selection_validity", Counting.CALENDAR,
+        "Notice art. 7: the selection's validity",
+        "ValidityExpired on the service, the day after the last valid day")
+    CORRECTIVE_ACTION = DeadlineRule(
+        "corrective_action", Counting.CALENDAR,
+        "Notice art. 8: the corrective-action deadline NIA set",
+        "ReferredToReReview on the inspection, the day after the deadline")
+    SEMIANNUAL_REPORT = DeadlineRule(
+        "semiannual_report", Counting.BUSINESS,
+        "Notice art. 9(1): contract information every half year; dsledger expects it within 30 "
+        "days of the half's end",
+        "SemiannualReportOverdue for the provider and half")
+
+    @property
+    def rule(self) -> DeadlineRule:
+        value: DeadlineRule = self.value
+        return value
+
+
+REPORT_DAYS_AFTER_HALF = 30
+
+
+def half_end(year: int, half: int) -> date:
+    return date(year, 6, 30) if half == 1 else date(year, 12, 31)
+
+
+@lru_cache(maxsize=64)
+def _korean_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("KR", years=year)
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _korean_holidays(day.year)
+
+
+def last_business_day_on_or_after(day: date) -> date:
+    """Civil Act art. 161: a period ending on a holiday ends on the next business day."""
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def day_after(last_day: date) -> date:
+    return last_day + timedelta(days=1)
+
+
+def disclosure_reminder_on(concluded: date) -> date:
+    return concluded + timedelta(days=23)
+
+
+def disclosure_overdue_on(concluded: date) -> date:
+    return day_after(last_business_day_on_or_after(concluded + timedelta(days=30)))
+
+
+def end_notice_overdue_on(end: date) -> date:
+    return day_after(end - timedelta(days=30))
+
+
+def data_disposition_overdue_on(ended: date) -> date:
+    return day_after(last_business_day_on_or_after(ended + timedelta(days=30)))
+
+
+def report_overdue_on(year: int, half: int) -> date:
+    return day_after(last_business_day_on_or_after(
+        half_end(year, half) + timedelta(days=REPORT_DAYS_AFTER_HALF)))
+
+
+def half_of(day: date) -> tuple[int, int]:
+    return day.year, 1 if day.month <= 6 else 2
+
+
+def next_half(year: int, half: int) -> tuple[int, int]:
+    return (year, 2) if half == 1 else (year + 1, 1)
+
+
+def one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

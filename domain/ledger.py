@@ -1,0 +1,592 @@
+"""The ledger: the one eventsourcing application that owns the event log.
+
+Every aggregate type lives in this one application, so the whole ledger has a single global
+sequence (notification ids) that projections, auditors and the Merkle log follow. Each command is a
+thin service function: load one aggregate, call one method inside the command's acting context,
+save, and report where in the global sequence the change landed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain import rules
+from domain.actor import Actor, CommandContext, Role, acting
+from domain.aggregate import LedgerAggregate
+from domain.contract import Amendment, Contract, ContractIndex, Settlement, migration_budget
+from domain.contract_terms import (
+    Breach,
+    ContractedService,
+    ContractKind,
+    ContractStatus,
+    ContractTerms,
+    EndNotice,
+    FollowUp,
+    Incident,
+    Indicator,
+    NoticeChannel,
+    SlaAnnex,
+    SlaFigures,
+    SlaTarget,
+    TerminationGround,
+    UnitPrice,
+)
+from domain.procurement import (
+    CandidateScore,
+    CommunicationChannel,
+    Criterion,
+    Evaluation,
+    Exclusion,
+    LiveService,
+    Procurement,
+    ProcurementMethod,
+    ProcurementStatus,
+    Quote,
+    QuoteRequest,
+    RecordedSearch,
+)
+from domain.provider_report import ReportedContract, SemiannualReport, report_id_for
+from domain.quality import (
+    ContinuousTrigger,
+    InspectionCriterion,
+    InspectionDocument,
+    InspectionKind,
+    InspectionOutcome,
+    QualityInspection,
+)
+from domain.requirements import (
+    Budget,
+    BudgetCategory,
+    BudgetItem,
+    BudgetLine,
+    Clause,
+    Requirements,
+    SlaMinimums,
+)
+from domain.rules import Rule, refuse
+from domain.search import Catalogue, CatalogueEntry, SearchConditions, SearchPage
+from domain.service import DigitalService, FieldChange, InnovationDesignation, service_id_for
+from domain.transcoding import register_value_types
+from domain.values import (
+    Certification,
+    CertificationKind,
+    CompanySize,
+    DocumentKind,
+    PricePlan,
+    PricingModel,
+    ProviderType,
+    ResellerPartnership,
+    ServiceProfile,
+    ServiceStatus,
+    ServiceType,
+    SupportChannel,
+    SupportKind,
+)
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+STORED_ENUMS = (
+    Role, ServiceType, SupportKind, CompanySize, ProviderType, CertificationKind, DocumentKind,
+    SupportChannel, PricingModel, ServiceStatus, SearchPage, ProcurementMethod,
+    ProcurementStatus, CommunicationChannel, BudgetItem, BudgetCategory, ContractKind,
+    ContractStatus, Indicator, TerminationGround, NoticeChannel, FollowUp, InspectionKind,
+    ContinuousTrigger, InspectionDocument, InspectionCriterion, InspectionOutcome,
+)
+STORED_STRUCTS: tuple[type[msgspec.Struct], ...] = (
+    Actor, ServiceProfile, PricePlan, ResellerPartnership, Certification, FieldChange,
+    InnovationDesignation, SearchConditions, CatalogueEntry, RecordedSearch, QuoteRequest, Quote,
+    Criterion, CandidateScore, Evaluation, Exclusion, Budget, BudgetLine, Requirements,
+    SlaMinimums, ContractedService, ContractTerms, UnitPrice, SlaAnnex, SlaTarget, SlaFigures,
+    Incident, Breach, EndNotice, Amendment, Settlement, ReportedContract,
+)
+
+
+class CommandResult(msgspec.Struct, frozen=True):
+    """Where a command's events landed: the aggregate, its new version, and the global position
+    of its last event (a client passes it back to read its own write from a view)."""
+
+    aggregate_id: UUID
+    version: int
+    position: int
+    recorded_id: str | None = None
+    """The id the aggregate gave what was recorded (a search "S-2", an inquiry "I-1"), if any."""
+
+
+class Ledger(Application[UUID]):
+    name = "dsledger"
+    env: ClassVar[dict[str, str]] = {}
+    contract_index: ContractIndex | None = None
+    """Set by the composition root: which contracts run on a service (for the at-risk policy)."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_value_types(transcoder, STORED_ENUMS, STORED_STRUCTS)
+
+    # --- the command pattern every service function follows ---------------------------------
+    def _create(self, context: CommandContext, factory: Callable[[], A], exists: Rule,
+                **params: Any) -> CommandResult:
+        with acting(context):
+            aggregate = factory()
+        if self._exists(aggregate.id):
+            refuse(exists, **params)
+        try:
+            return self._save(aggregate)
+        except IntegrityError:
+            # Somebody created it between our check and our insert.
+            refuse(exists, **params)
+
+    def _change(
+        self,
+        context: CommandContext,
+        kind: type[A],
+        aggregate_id: UUID,
+        action: Callable[[A], str | None],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        aggregate = self.load(kind, aggregate_id)
+        if expected_version is not None and aggregate.version != expected_version:
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__,
+                   expected=expected_version, actual=aggregate.version)
+        loaded_version = aggregate.version
+        with acting(context):
+            recorded_id = action(aggregate)
+        try:
+            return msgspec.structs.replace(self._save(aggregate), recorded_id=recorded_id)
+        except IntegrityError:
+            current = self.load(kind, aggregate_id)
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__, expected=loaded_version,
+                   actual=current.version)
+
+    def _save(self, aggregate: LedgerAggregate) -> CommandResult:
+        recordings = self.save(aggregate)
+        position = max(recording.notification.id for recording in recordings)
+        return CommandResult(aggregate_id=aggregate.id, version=aggregate.version,
+                             position=position)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate: object = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, kind):
+            refuse(_NOT_FOUND[kind], service_id=str(aggregate_id),
+                   procurement_id=str(aggregate_id), contract_id=str(aggregate_id),
+                   inspection_id=str(aggregate_id))
+        return aggregate
+
+    # --- digital services (operator) ----------------------------------------------------------
+    def select_service(
+        self,
+        context: CommandContext,
+        *,
+        notice_number: str,
+        selection_date: date,
+        valid_until: date,
+        profile: ServiceProfile,
+    ) -> CommandResult:
+        return self._create(
+            context,
+            lambda: DigitalService.select(notice_number=notice_number,
+                                          selection_date=selection_date,
+                                          valid_until=valid_until, profile=profile),
+            rules.SERVICE_ALREADY_SELECTED,
+            notice_number=notice_number,
+        )
+
+    def register_service(self, context: CommandContext, service_id: UUID,
+                         expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.register(), expected_version)
+
+    def change_service_info(self, context: CommandContext, service_id: UUID,
+                            profile: ServiceProfile,
+                            expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.change_info(profile), expected_version)
+
+    def list_service_in_mall(self, context: CommandContext, service_id: UUID,
+                             contract_number: str, listed_on: date,
+                             expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.list_in_mall(contract_number, listed_on),
+                            expected_version)
+
+    def delist_service_from_mall(self, context: CommandContext, service_id: UUID, reason: str,
+                                 expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.delist_from_mall(reason), expected_version)
+
+    def designate_innovation_product(self, context: CommandContext, service_id: UUID,
+                                     designation: InnovationDesignation,
+                                     expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.designate_innovation_product(designation),
+                            expected_version)
+
+    def add_certification(self, context: CommandContext, service_id: UUID,
+                          certification: Certification,
+                          expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.add_certification(certification),
+                            expected_version)
+
+    def expire_certification(self, context: CommandContext, service_id: UUID,
+                             kind: CertificationKind, number: str,
+                             expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.expire_certification(kind, number),
+                            expected_version)
+
+    def revoke_certification(self, context: CommandContext, service_id: UUID,
+                             kind: CertificationKind, number: str, reason: str,
+                             expected_version: int | None = None) -> CommandResult:
+        ground = (TerminationGround.SELECTION_CANCELLED_OR_CSAP_REVOKED
+                  if kind is CertificationKind.CSAP else None)
+        return self._change_service_and_contracts(
+            context, service_id, lambda service: service.revoke_certification(kind, number,
+                                                                              reason),
+            ground, f"csap-revoked:{number}", expected_version)
+
+    def suspend_service(self, context: CommandContext, service_id: UUID, reason: str,
+                        expected_version: int | None = None) -> CommandResult:
+        return self._change_service_and_contracts(
+            context, service_id, lambda service: service.suspend(reason),
+            TerminationGround.OTHER_SERIOUS_FAULT, "suspended", expected_version)
+
+    def _change_service_and_contracts(
+        self, context: CommandContext, service_id: UUID,
+        action: Callable[[DigitalService], None], ground: TerminationGround | None, cause: str,
+        expected_version: int | None, *also: LedgerAggregate,
+    ) -> CommandResult:
+        """Policy across aggregates: a service suspended, cancelled or losing its CSAP puts every
+        active contract on it at risk, recorded in the same transaction as the cause."""
+        service = self.load(DigitalService, service_id)
+        loaded_version = service.version
+        if expected_version is not None and loaded_version != expected_version:
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind="DigitalService",
+                   expected=expected_version, actual=loaded_version)
+        with acting(context):
+            action(service)
+            contracts = []
+            if ground is not None and self.contract_index is not None:
+                cause_id = f"{service_id}:{cause}:v{service.version}"
+                for contract_id in self.contract_index.active_contracts_on(str(service_id)):
+                    contract = self.load(Contract, contract_id)
+                    if contract.mark_at_risk(str(service_id), cause_id, ground):
+                        contracts.append(contract)
+        try:
+            recordings = self.save(*also, service, *contracts)
+        except IntegrityError:
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind="DigitalService",
+                   expected=loaded_version, actual=self.load(DigitalService, service_id).version)
+        position = max(recording.notification.id for recording in recordings)
+        first = also[0] if also else service
+        return CommandResult(aggregate_id=first.id, version=first.version, position=position)
+
+    def reinstate_service(self, context: CommandContext, service_id: UUID, reason: str,
+                          expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.reinstate(reason), expected_version)
+
+    def cancel_service_selection(self, context: CommandContext, service_id: UUID, reason: str,
+                                 expected_version: int | None = None) -> CommandResult:
+        return self._change_service_and_contracts(
+            context, service_id, lambda service: service.cancel_selection(reason),
+            TerminationGround.SELECTION_CANCELLED_OR_CSAP_REVOKED, "selection-cancelled",
+            expected_version)
+
+    def expire_service_validity(self, context: CommandContext, service_id: UUID,
+                                expected_version: int | None = None) -> CommandResult:
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.expire_validity(), expected_version)
+
+    def service_id_for(self, notice_number: str) -> UUID:
+        return service_id_for(notice_number)
+
+
+    # --- procurements (agency; providers answer quotes and proposals) --------------------------
+    def open_procurement(self, context: CommandContext, *, agency_id: str, reference: str,
+                         title: str, fiscal_year: int) -> CommandResult:
+        return self._create(
+            context,
+            lambda: Procurement.open(agency_id=agency_id, reference=reference, title=title,
+                                     fiscal_year=fiscal_year),
+            rules.PROCUREMENT_ALREADY_OPEN, reference=reference,
+        )
+
+    def confirm_budget(self, context: CommandContext, procurement_id: UUID, budget: Budget,
+                       expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.confirm_budget(budget), expected_version)
+
+    def define_requirements(self, context: CommandContext, procurement_id: UUID,
+                            requirements: Requirements,
+                            expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.define_requirements(requirements), expected_version)
+
+    def record_search(self, context: CommandContext, procurement_id: UUID,
+                      conditions: SearchConditions, catalogue: Catalogue,
+                      refines: str | None = None,
+                      expected_version: int | None = None) -> CommandResult:
+        """The server runs the search on the catalogue and records what it answered."""
+
+        def search(procurement: Procurement) -> str:
+            return procurement.record_search(conditions, catalogue.search(conditions),
+                                             catalogue.registered_names(), refines)
+
+        return self._change(context, Procurement, procurement_id, search, expected_version)
+
+    def save_search(self, context: CommandContext, procurement_id: UUID, search_id: str,
+                    expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.save_search(search_id), expected_version)
+
+    def choose_procurement_method(self, context: CommandContext, procurement_id: UUID,
+                                  method: ProcurementMethod,
+                                  expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.choose_method(method), expected_version)
+
+    def request_quote(self, context: CommandContext, procurement_id: UUID, service_id: str,
+                      due: date, note: str, expected_version: int | None = None,
+                      ) -> CommandResult:
+        live = self.live_service(service_id)
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.request_quote(live, due, note), expected_version)
+
+    def submit_quote(self, context: CommandContext, procurement_id: UUID, quote: Quote,
+                     expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.submit_quote(quote), expected_version)
+
+    def decline_quote(self, context: CommandContext, procurement_id: UUID, service_id: str,
+                      reason: str, expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.decline_quote(service_id, reason), expected_version)
+
+    def request_proposal(self, context: CommandContext, procurement_id: UUID, service_id: str,
+                         due: date, note: str, expected_version: int | None = None,
+                         ) -> CommandResult:
+        live = self.live_service(service_id)
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.request_proposal(live, due, note), expected_version)
+
+    def submit_proposal(self, context: CommandContext, procurement_id: UUID, service_id: str,
+                        document_ref: str, summary: str,
+                        expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.submit_proposal(service_id, document_ref, summary),
+                            expected_version)
+
+    def record_inquiry(self, context: CommandContext, procurement_id: UUID, service_id: str,
+                       question: str, answer: str,
+                       expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.record_inquiry(service_id, question, answer),
+                            expected_version)
+
+    def log_communication(self, context: CommandContext, procurement_id: UUID,
+                          service_id: str | None, channel: CommunicationChannel, summary: str,
+                          document_ref: str, expected_version: int | None = None,
+                          ) -> CommandResult:
+        return self._change(
+            context, Procurement, procurement_id,
+            lambda p: p.log_communication(service_id, channel, summary, document_ref),
+            expected_version)
+
+    def exclude_candidate(self, context: CommandContext, procurement_id: UUID, service_id: str,
+                          clause: Clause, reason: str, evidence: str | None = None,
+                          expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.exclude_candidate(service_id, clause, reason, evidence),
+                            expected_version)
+
+    def record_evaluation(self, context: CommandContext, procurement_id: UUID,
+                          evaluation: Evaluation,
+                          expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.record_evaluation(evaluation), expected_version)
+
+    def award(self, context: CommandContext, procurement_id: UUID, service_ids: list[str],
+              rationale: str, deviation_reason: str = "",
+              expected_version: int | None = None) -> CommandResult:
+        live = [self.live_service(service_id) for service_id in service_ids]
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.award(live, rationale, deviation_reason),
+                            expected_version)
+
+    def abandon_procurement(self, context: CommandContext, procurement_id: UUID, reason: str,
+                            expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.abandon(reason), expected_version)
+
+    # --- contracts ⑥-⑨ ----------------------------------------------------------------------
+    def conclude_contract(self, context: CommandContext, procurement_id: UUID,
+                          terms: ContractTerms) -> CommandResult:
+        procurement = self.load(Procurement, procurement_id)
+        services = [self.load(DigitalService, UUID(service_id))
+                    for service_id in procurement.awarded_service_ids]
+        contracted = [_contracted(service) for service in services]
+        active = {str(service.id): service.is_searchable for service in services}
+        return self._create(
+            context, lambda: Contract.conclude(procurement, contracted, active, terms),
+            rules.CONTRACT_ALREADY_CONCLUDED, origin=f"procurement {procurement_id}")
+
+    def renew_contract(self, context: CommandContext, contract_id: UUID,
+                       terms: ContractTerms) -> CommandResult:
+        """재계약: a new contract with the same provider, linked both ways, saved together."""
+        previous = self.load(Contract, contract_id)
+        active = {s.service_id: self.live_service(s.service_id).active
+                  for s in previous.services}
+        with acting(context):
+            renewal = Contract.renewal_of(previous, active, terms)
+            previous.choose_follow_up(FollowUp.RENEWED, str(renewal.id))
+        try:
+            recordings = self.save(previous, renewal)
+        except IntegrityError:
+            refuse(rules.CONTRACT_ALREADY_CONCLUDED, origin=f"renewal of {contract_id}")
+        position = max(recording.notification.id for recording in recordings)
+        return CommandResult(aggregate_id=renewal.id, version=renewal.version, position=position)
+
+    def choose_follow_up(self, context: CommandContext, contract_id: UUID, follow_up: FollowUp,
+                         procurement_id: UUID | None = None,
+                         expected_version: int | None = None) -> CommandResult:
+        """계약 종료 (nothing follows) or 신규계약 (a new procurement with a migration budget)."""
+        migration = None
+        if procurement_id is not None:
+            replacement = self.load(Procurement, procurement_id)
+            contract = self.load(Contract, contract_id)
+            if replacement.agency_id != contract.agency_id:
+                refuse(rules.REPLACEMENT_MIGRATION_BUDGET, "procurement_id")
+            migration = migration_budget(replacement)
+        linked = None if procurement_id is None else str(procurement_id)
+        return self._change(context, Contract, contract_id,
+                            lambda c: c.choose_follow_up(follow_up, linked, migration),
+                            expected_version)
+
+    def contract_command(self, context: CommandContext, contract_id: UUID,
+                         action: Callable[[Contract], str | None],
+                         expected_version: int | None = None) -> CommandResult:
+        """Load one contract, call one of its command methods, save: the API's contract routes
+        each name the method they call."""
+        return self._change(context, Contract, contract_id, action, expected_version)
+
+    def procurement_command(self, context: CommandContext, procurement_id: UUID,
+                            action: Callable[[Procurement], str | None],
+                            expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id, action, expected_version)
+
+    def submit_sla_report(self, context: CommandContext, contract_id: UUID, service_id: str,
+                          figures: SlaFigures,
+                          expected_version: int | None = None) -> CommandResult:
+        def report(contract: Contract) -> str:
+            contract.submit_sla_report(service_id, figures)
+            return f"R{contract.sla_reports}"
+
+        return self._change(context, Contract, contract_id, report, expected_version)
+
+    # --- quality inspections (operator; the scheduler for regular ones) ------------------------
+    def schedule_inspection(self, context: CommandContext, service_id: UUID,
+                            kind: InspectionKind, due: date,
+                            trigger: ContinuousTrigger | None = None,
+                            reason: str = "") -> CommandResult:
+        active = self.live_service(str(service_id)).active
+        return self._create(
+            context,
+            lambda: QualityInspection.schedule(service_id=str(service_id), service_active=active,
+                                               kind=kind, due=due, trigger=trigger,
+                                               reason=reason),
+            rules.INSPECTION_ALREADY_SCHEDULED, key=f"{kind.value} {due.year}")
+
+    def inspection_command(self, context: CommandContext, inspection_id: UUID,
+                           action: Callable[[QualityInspection], str | None],
+                           expected_version: int | None = None) -> CommandResult:
+        return self._change(context, QualityInspection, inspection_id, action, expected_version)
+
+    def close_inspection(self, context: CommandContext, inspection_id: UUID,
+                         outcome: InspectionOutcome, summary: str,
+                         expected_version: int | None = None) -> CommandResult:
+        """The outcome is applied to the service in the same transaction; a suspension or a
+        cancellation puts the service's active contracts at risk too."""
+        inspection = self.load(QualityInspection, inspection_id)
+        if expected_version is not None and inspection.version != expected_version:
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind="QualityInspection",
+                   expected=expected_version, actual=inspection.version)
+        with acting(context):
+            inspection.close(outcome, summary)
+        reason = f"품질관리 점검 결과({outcome.value}): {summary.strip()}"
+        service_id = UUID(inspection.service_id)
+        if outcome is InspectionOutcome.SUSPENDED:
+            if self.load(DigitalService, service_id).suspended:
+                return self._save(inspection)
+            return self._change_service_and_contracts(
+                context, service_id, lambda s: s.suspend(reason),
+                TerminationGround.OTHER_SERIOUS_FAULT, "suspended", None, inspection)
+        if outcome is InspectionOutcome.CANCELLED:
+            return self._change_service_and_contracts(
+                context, service_id, lambda s: s.cancel_selection(reason),
+                TerminationGround.SELECTION_CANCELLED_OR_CSAP_REVOKED, "selection-cancelled",
+                None, inspection)
+        return self._save(inspection)
+
+    # --- provider reporting -----------------------------------------------------------------
+    def submit_semiannual_report(self, context: CommandContext, provider_id: str, year: int,
+                                 half: int, contracts: list[ReportedContract]) -> CommandResult:
+        return self._report(context, provider_id, year, half, lambda r: r.submit(contracts))
+
+    def mark_report_overdue(self, context: CommandContext, provider_id: str, year: int,
+                            half: int) -> CommandResult:
+        return self._report(context, provider_id, year, half, lambda r: r.mark_overdue())
+
+    def _report(self, context: CommandContext, provider_id: str, year: int, half: int,
+                action: Callable[[SemiannualReport], None]) -> CommandResult:
+        """The half's report is opened when first needed, in the same transaction."""
+        report_id = report_id_for(provider_id, year, half)
+        with acting(context):
+            if self._exists(report_id):
+                report = self.load(SemiannualReport, report_id)
+            else:
+                report = SemiannualReport.open(provider_id=provider_id, year=year, half=half)
+            action(report)
+        try:
+            return self._save(report)
+        except IntegrityError:
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind="SemiannualReport", expected="-",
+                   actual="newer")
+
+    def live_service(self, service_id: str) -> LiveService:
+        """A service's state in the catalogue now, from its own events (not a view)."""
+        try:
+            service = self.load(DigitalService, UUID(service_id))
+        except ValueError:
+            refuse(rules.SERVICE_NOT_FOUND, "service_id", service_id=service_id)
+        return LiveService(service_id=service_id, active=service.is_searchable,
+                           status=service.status.value,
+                           mall_listed=service.mall_contract_number is not None)
+
+
+def _contracted(service: DigitalService) -> ContractedService:
+    """The exact name the support system registered, never a name typed into the contract."""
+    profile = service.profile
+    return ContractedService(service_id=str(service.id), name=profile.name,
+                             provider_id=profile.provider_id, provider_name=profile.provider_name,
+                             service_type=profile.service_type.value)
+
+
+_NOT_FOUND: dict[type[LedgerAggregate], Rule] = {
+    DigitalService: rules.SERVICE_NOT_FOUND,
+    Procurement: rules.PROCUREMENT_NOT_FOUND,
+    Contract: rules.CONTRACT_NOT_FOUND,
+    QualityInspection: rules.INSPECTION_NOT_FOUND,
+}

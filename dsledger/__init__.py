@@ -1,0 +1,1 @@
+"""dsledger: configuration, composition root and command line."""

@@ -1,0 +1,187 @@
+"""The ``dsledger`` command line: serve, migrate, rebuild, demo, token."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from domain.actor import KOREA, Role, utc_now
+from dsledger.runtime import Runtime
+from dsledger.settings import Settings
+from scheduler.clock import ControllableClock
+
+console = Console(stderr=True, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _runtime(now: datetime | None = None) -> Runtime:
+    return Runtime(Settings.from_env(), clock=ControllableClock(now) if now else utc_now)
+
+
+NOW = click.option("--now", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+                   default=None, help="Start the ledger's clock at this Korean date/time (a "
+                   "demo); an operator can then move it forward with POST /system/clock.")
+
+
+def _korean(now: datetime | None) -> datetime | None:
+    return None if now is None else now.replace(tzinfo=KOREA)
+
+
+@click.group(help="dsledger: the ledger of digital-service usage contracts. The database comes "
+                  "from DSLEDGER_DATABASE_URL (default: SQLite under DSLEDGER_DATA_DIR=./var).")
+def main() -> None:
+    pass
+
+
+@main.command(help="Bring the read-model schema up to date (the service also does this on start).")
+def migrate() -> None:
+    runtime = _runtime()  # migrates on construction
+    console.print(f"migrated {runtime.settings.sqlalchemy_url().split('@')[-1]}")
+    runtime.close()
+
+
+@main.command(help="Rebuild every view from the first event of the log.")
+def rebuild() -> None:
+    runtime = _runtime()
+    with progress_bar("rebuilding views") as update:
+        applied = runtime.projector.rebuild(update)
+    console.print(f"rebuilt views to position {runtime.projector.position()} "
+                  f"({applied} event applications)")
+    runtime.close()
+
+
+def _load_demo(runtime: Runtime) -> None:
+    from dsledger.demo import load_demo
+
+    with progress_bar("recording the demo catalogue") as update:
+        recorded = load_demo(runtime.ledger, at=runtime.now(), progress=update)
+    with progress_bar("projecting") as update:
+        runtime.projector.catch_up(update)
+    console.print(f"demo catalogue: {recorded} services newly recorded")
+
+
+@main.command(help="Record the demo catalogue through the same commands an operator uses.")
+def demo() -> None:
+    runtime = _runtime()
+    _load_demo(runtime)
+    runtime.close()
+
+
+@main.command(help="Issue a signed bearer token for a role (and its agency or provider).")
+@click.option("--role", type=click.Choice(["operator", "agency", "provider", "auditor"]),
+              required=True)
+@click.option("--sub", "principal_id", required=True, help="Who: a person's or system's id.")
+@click.option("--agency", "agency_id", help="The agency an agency token acts for.")
+@click.option("--provider", "provider_id", help="The provider a provider token acts for.")
+@click.option("--hours", default=12, show_default=True, help="How long the token is valid.")
+def token(role: str, principal_id: str, agency_id: str | None, provider_id: str | None,
+          hours: int) -> None:
+    from api.auth import Principal, issue_token
+
+    settings = Settings.from_env()
+    principal = Principal(principal_id=principal_id, role=Role(role), agency_id=agency_id,
+                          provider_id=provider_id)
+    try:
+        click.echo(issue_token(settings.jwt_secret, principal, timedelta(hours=hours)))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@main.command(help="Run the deadline scheduler alone (one leads; others wait to take over).")
+@NOW
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between sweeps.")
+@click.option("--once", is_flag=True, help="Sweep once, print what fired, and exit.")
+def scheduler(now: datetime | None, interval: float, once: bool) -> None:
+    from scheduler.runner import DeadlineScheduler
+
+    runtime = _runtime(_korean(now))
+    deadline_scheduler = DeadlineScheduler(runtime, interval_seconds=interval)
+    if once:
+        report = deadline_scheduler.tick()
+        if report is None:
+            console.print("another scheduler leads; nothing swept")
+        else:
+            console.print(f"fired {len(report.fired)}, void {len(report.void)}, "
+                          f"retry {len(report.retry)}")
+        deadline_scheduler.stop()
+        runtime.close()
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    thread, stop_projector = runtime.projector.start()
+    deadline_scheduler.start()
+    console.print(f"scheduler sweeping every {interval}s (clock: {runtime.now().isoformat()})")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        deadline_scheduler.stop()
+        stop_projector.set()
+        runtime.projector.poke()
+        thread.join(timeout=10)
+        runtime.close()
+
+
+@main.command(help="Run the HTTP API (and the projection engine and the scheduler).")
+@click.option("--host", default=None, help="Default: DSLEDGER_HOST or 127.0.0.1.")
+@click.option("--port", default=None, type=int, help="Default: DSLEDGER_PORT or 8000.")
+@click.option("--demo/--no-demo", "with_demo", default=False,
+              help="Load the demo catalogue first (skipping what is already recorded); the "
+                   "clock becomes movable by the operator.")
+@click.option("--projector/--no-projector", default=True,
+              help="Run the projection engine in this process.")
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True,
+              help="Run the deadline scheduler in this process.")
+@NOW
+def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
+          with_scheduler: bool, now: datetime | None) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from scheduler.runner import DeadlineScheduler
+
+    settings = Settings.from_env()
+    controllable = with_demo or now is not None
+    runtime = Runtime(settings, clock=ControllableClock(_korean(now)) if controllable
+                      else utc_now)
+    if with_demo:
+        _load_demo(runtime)
+    host = host or settings.host
+    port = port or settings.port
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]dsledger[/] on {'PostgreSQL' if settings.is_postgres else 'SQLite'} "
+                  f"({settings.sqlalchemy_url().split('@')[-1]})")
+    console.print(f"API:      {base}/")
+    console.print(f"OpenAPI:  {base}/schema  (JSON: {base}/schema/openapi.json)")
+    console.print(f"Try:      curl '{base}/catalogue/pages/saas/services?keywords=전자결재'")
+    console.print("Tokens:   dsledger token --role operator --sub nia-officer-1")
+    deadline_scheduler = DeadlineScheduler(runtime) if with_scheduler else None
+    app = create_app(runtime, run_projector=projector, scheduler=deadline_scheduler)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        runtime.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The composition root: the ledger, the read-model database and the projection engine, wired for
+the configured database. The API, the CLI and the tests all start from here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from domain.actor import utc_now
+from domain.ledger import Ledger
+from dsledger.settings import Settings
+from projections.catalogue import CatalogueView
+from projections.contracts import ContractsReader, ContractView
+from projections.deadlines import DeadlineView
+from projections.disclosures import DisclosureView
+from projections.engine import ProjectionEngine
+from projections.inspections import InspectionView, ReportView
+from projections.migrations import migrate
+from projections.procurements import ProcurementView
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        return create_engine(settings.sqlalchemy_url(), pool_size=10, max_overflow=10,
+                             pool_pre_ping=True)
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.sqlalchemy_url(),
+                           connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see "begin"):
+        # the module's own handling starts none for a SELECT, so two reads in one "transaction"
+        # could see two different states of the file.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # The event store and the views share one file; WAL lets readers run beside the writer.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db = make_engine(settings)
+        migrate(self.db)
+        self.ledger = Ledger(env=settings.ledger_env())
+        self.ledger.contract_index = ContractsReader(self.db)
+        self.projector = ProjectionEngine(
+            self.ledger,
+            self.db,
+            [CatalogueView(), ProcurementView(), ContractView(), InspectionView(), ReportView(),
+             DeadlineView(), DisclosureView()],
+            batch_size=settings.projection_batch_size,
+            listen_dsn=settings.libpq_dsn() if settings.is_postgres else None,
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.db.dispose()

@@ -1,0 +1,93 @@
+"""Configuration from the environment: which database, where the data lives, the signing secret.
+
+SQLite (one file under the data directory) is the default; a ``postgresql://`` URL switches the
+event store and every view to PostgreSQL and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import msgspec
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str
+    data_dir: Path
+    jwt_secret: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    run_projector: bool = True
+    projection_batch_size: int = 500
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("DSLEDGER_DATA_DIR", str(DEFAULT_DATA_DIR))).resolve()
+        database_url = env.get("DSLEDGER_DATABASE_URL") or f"sqlite:///{data_dir / 'dsledger.sqlite3'}"
+        return cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            jwt_secret=env.get("DSLEDGER_JWT_SECRET") or _development_secret(data_dir),
+            host=env.get("DSLEDGER_HOST", "127.0.0.1"),
+            port=int(env.get("DSLEDGER_PORT", "8000")),
+            run_projector=env.get("DSLEDGER_RUN_PROJECTOR", "yes").lower() not in {"0", "no", "false"},
+            projection_batch_size=int(env.get("DSLEDGER_PROJECTION_BATCH_SIZE", "500")),
+        )
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def ledger_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for this database."""
+        if not self.is_postgres:
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        url = urlsplit(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/"),
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it the library silently drops tracking rows.
+        }
+
+    def sqlalchemy_url(self) -> str:
+        if self.is_postgres:
+            rest = self.database_url.split("://", 1)[1]
+            return f"postgresql+psycopg://{rest}"
+        return f"sqlite:///{self.sqlite_path}"
+
+    def libpq_dsn(self) -> str:
+        """For the LISTEN connection, which psycopg opens directly."""
+        return self.database_url.replace("postgres://", "postgresql://", 1)
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A signing secret for development, generated once and kept beside the data."""
+    path = data_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,198 @@
+"""The catalogue view: one row per digital service, with the annex's filters as indexed columns and
+a normalised text for keyword search (Korean included), kept current from DigitalService events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import msgspec
+from sqlalchemy import Connection, insert, select, update
+
+from domain.service import DigitalService, service_status
+from domain.text import normalise, squeeze
+from domain.values import (
+    Certification,
+    CertificationKind,
+    DocumentKind,
+    ServiceProfile,
+    SupportChannel,
+    SupportKind,
+)
+from projections.engine import View
+from projections.tables import (
+    catalogue_services,
+    certification_column,
+    channel_column,
+    document_column,
+    support_kind_column,
+)
+
+Row = dict[str, Any]
+
+
+def profile_columns(profile: ServiceProfile) -> Row:
+    """The columns that follow from a profile: attributes, filter flags and the search text."""
+    columns: Row = {
+        "name": profile.name,
+        "provider_id": profile.provider_id,
+        "provider_name": profile.provider_name,
+        "service_type": profile.service_type.value,
+        "company_size": profile.company_size.value,
+        "provider_type": profile.provider_type.value,
+        "original_provider_name": (
+            profile.partnership.original_provider_name if profile.partnership else None
+        ),
+        "search_text": search_text(profile),
+        "profile": msgspec.to_builtins(profile, order="deterministic"),
+    }
+    for document in DocumentKind:
+        columns[document_column(document)] = document in profile.documents
+    for channel in SupportChannel:
+        columns[channel_column(channel)] = channel in profile.support_channels
+    for kind in SupportKind:
+        columns[support_kind_column(kind)] = kind in profile.support_kinds
+    return columns
+
+
+def search_text(profile: ServiceProfile) -> str:
+    """Name, description, features and keywords, normalised; the space-free form is kept too so a
+    term typed without spaces ('클라우드메일') finds text written with them ('클라우드 메일')."""
+    parts = [profile.name, profile.description, *profile.features, *profile.keywords]
+    normalised = "\n".join(normalise(part) for part in parts)
+    squeezed = "\n".join(squeeze(part) for part in parts)
+    return f"{normalised}\n{squeezed}"
+
+
+def certification_columns(certifications: list[Certification]) -> Row:
+    held = {certification.kind for certification in certifications}
+    columns: Row = {certification_column(kind): kind in held for kind in CertificationKind}
+    columns["certifications"] = [
+        msgspec.to_builtins(certification) for certification in
+        sorted(certifications, key=lambda c: (c.kind.value, c.number))
+    ]
+    return columns
+
+
+def status_columns(row: Row) -> Row:
+    status = service_status(registered=row["registered"], suspended=row["suspended"],
+                            cancelled=row["cancelled"], expired=row["expired"])
+    return {"status": status.value, "searchable": status.value == "registered"}
+
+
+class CatalogueView(View):
+    name: ClassVar[str] = "catalogue"
+    tables = (catalogue_services,)
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        if type(event).__qualname__.split(".")[0] != DigitalService.__name__:
+            return
+        handler = self._handlers.get(type(event).__name__)
+        if handler is None:
+            return
+        handler(self, conn, event, position)
+
+    def _selected(self, conn: Connection, event: Any, position: int) -> None:
+        row: Row = {
+            "service_id": str(event.originator_id),
+            "notice_number": event.notice_number,
+            "registered": False,
+            "suspended": False,
+            "cancelled": False,
+            "expired": False,
+            "mall_contract_number": None,
+            "mall_listed": False,
+            "innovation_product": False,
+            "innovation": None,
+            "selection_date": event.selection_date,
+            "valid_until": event.valid_until,
+            "registered_at": None,
+            **profile_columns(event.profile),
+            **certification_columns([]),
+        }
+        row.update(status_columns(row))
+        conn.execute(insert(catalogue_services).values(
+            **row, updated_at=event.timestamp, version=event.originator_version, position=position,
+        ))
+
+    def _change(self, conn: Connection, event: Any, position: int,
+                changes: Callable[[Row], Row]) -> None:
+        table = catalogue_services
+        current = conn.execute(
+            select(table).where(table.c.service_id == str(event.originator_id))
+        ).mappings().one()
+        row = dict(current)
+        row.update(changes(row))
+        row.update(status_columns(row))
+        row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
+        conn.execute(update(table).where(table.c.service_id == row["service_id"]).values(**row))
+
+    def _registered(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, position,
+                     lambda row: {"registered": True, "registered_at": event.timestamp})
+
+    def _info_changed(self, conn: Connection, event: Any, position: int) -> None:
+        def changed(row: Row) -> Row:
+            builtins = dict(row["profile"])
+            builtins.update({change.field: change.after for change in event.changes})
+            return profile_columns(msgspec.convert(builtins, ServiceProfile))
+
+        self._change(conn, event, position, changed)
+
+    def _mall_listed(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, position, lambda row: {
+            "mall_listed": True, "mall_contract_number": event.contract_number})
+
+    def _mall_delisted(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, position, lambda row: {
+            "mall_listed": False, "mall_contract_number": None})
+
+    def _innovation(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, position, lambda row: {
+            "innovation_product": True,
+            "innovation": msgspec.to_builtins(event.designation)})
+
+    def _certification_added(self, conn: Connection, event: Any, position: int) -> None:
+        def added(row: Row) -> Row:
+            held = _certifications(row)
+            return certification_columns([*held, event.certification])
+
+        self._change(conn, event, position, added)
+
+    def _certification_removed(self, conn: Connection, event: Any, position: int) -> None:
+        def removed(row: Row) -> Row:
+            held = [c for c in _certifications(row)
+                    if (c.kind, c.number) != (event.kind, event.number)]
+            return certification_columns(held)
+
+        self._change(conn, event, position, removed)
+
+    _handlers: ClassVar[dict[str, Callable[[CatalogueView, Connection, Any, int], None]]]
+
+
+def _certifications(row: Row) -> list[Certification]:
+    return msgspec.convert(row["certifications"], list[Certification])
+
+
+def _flag_handler(name: str, value: bool) -> Callable[[CatalogueView, Connection, Any, int], None]:
+    def handler(view: CatalogueView, conn: Connection, event: Any, position: int) -> None:
+        view._change(conn, event, position, lambda row: {name: value})
+
+    return handler
+
+
+CatalogueView._handlers = {  # keyed by the event's name on DigitalService
+    "Selected": CatalogueView._selected,
+    "Registered": CatalogueView._registered,
+    "InfoChanged": CatalogueView._info_changed,
+    "MallListed": CatalogueView._mall_listed,
+    "MallDelisted": CatalogueView._mall_delisted,
+    "InnovationProductDesignated": CatalogueView._innovation,
+    "CertificationAdded": CatalogueView._certification_added,
+    "CertificationExpired": CatalogueView._certification_removed,
+    "CertificationRevoked": CatalogueView._certification_removed,
+    "Suspended": _flag_handler("suspended", True),
+    "Reinstated": _flag_handler("suspended", False),
+    "SelectionCancelled": _flag_handler("cancelled", True),
+    "ValidityExpired": _flag_handler("expired", True),
+}

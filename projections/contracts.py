@@ -1,0 +1,121 @@
+"""The contracts view: one row per contract with its summary and whole record (terms, disclosure,
+amendments, SLA reports and breaches, improvements, penalties, risks, end notice, end, data
+disposition), and which services and providers each contract runs on."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from domain.contract import Contract
+from projections.engine import View
+from projections.procurements import event_data, stamp
+from projections.tables import contract_services, contracts
+
+Record = dict[str, Any]
+_ENDED = {"Rescinded": "rescinded", "Terminated": "terminated", "Expired": "expired",
+          "Closed": "closed"}
+_LISTS = {
+    "Amended": "amendments", "DisclosureAmended": "disclosure_amendments",
+    "SlaReportSubmitted": "sla_reports", "SlaBreachDetected": "breaches",
+    "ImprovementRequested": "improvement_requests",
+    "ImprovementConfirmed": "improvement_confirmations", "PenaltyClaimed": "penalties",
+    "AtRisk": "risks", "EndNoticeSent": "end_notices", "DataReturned": "data_returned",
+    "DataDestroyed": "data_destroyed",
+}
+_SINGLE = {
+    "DisclosureRegistered": "disclosure", "Rescinded": "rescission", "Terminated": "termination",
+    "Expired": "expiry", "FollowUpChosen": "follow_up", "DataReturnRequested": "return_request",
+    "ObligationsVerified": "obligations_verified", "Closed": "closure",
+}
+
+
+def fold(record: Record, name: str, event: Any) -> None:
+    entry = {**event_data(event), **stamp(event)}
+    if name in _LISTS:
+        record.setdefault(_LISTS[name], []).append(entry)
+    if name in _SINGLE:
+        record[_SINGLE[name]] = entry
+    if name in _ENDED:
+        record["status"] = _ENDED[name]
+    if name == "Amended":
+        amendment = entry["amendment"]
+        record["terms"]["end"] = amendment["new_end"] or record["terms"]["end"]
+        record["terms"]["total_amount_krw"] = (amendment["new_total_amount_krw"]
+                                               or record["terms"]["total_amount_krw"])
+
+
+class ContractView(View):
+    name: ClassVar[str] = "contracts"
+    tables = (contracts, contract_services)
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        if type(event).__qualname__.split(".")[0] != Contract.__name__:
+            return
+        name = type(event).__name__
+        key = str(event.originator_id)
+        if name == "Concluded":
+            self._concluded(conn, event, key, position)
+            return
+        row = conn.execute(select(contracts.c.record).where(contracts.c.contract_id == key)).one()
+        record = dict(row.record)
+        fold(record, name, event)
+        amendments = len(record.get("amendments", []))
+        disclosed = len(record.get("disclosure_amendments", []))
+        conn.execute(update(contracts).where(contracts.c.contract_id == key).values(
+            status=record["status"], end=_date(record["terms"]["end"]),
+            total_amount_krw=record["terms"]["total_amount_krw"],
+            disclosure_registered=record.get("disclosure") is not None,
+            disclosure_outdated=record.get("disclosure") is not None and disclosed < amendments,
+            at_risk=bool(record.get("risks")) and record["status"] == "active",
+            follow_up=(record.get("follow_up") or {}).get("follow_up"),
+            record=record, updated_at=event.timestamp, version=event.originator_version,
+            position=position,
+        ))
+        if record["status"] != "active":
+            conn.execute(update(contract_services).where(contract_services.c.contract_id == key)
+                         .values(active=False))
+
+    @staticmethod
+    def _concluded(conn: Connection, event: Any, key: str, position: int) -> None:
+        data = event_data(event)
+        record: Record = {"contract_id": key, **data, "concluded": stamp(event),
+                          "status": "active"}
+        terms = data["terms"]
+        services = data["services"]
+        conn.execute(insert(contracts).values(
+            contract_id=key, agency_id=event.agency_id, procurement_id=event.procurement_id,
+            previous_contract_id=event.previous_contract_id, method=event.method.value,
+            kind=terms["kind"], status="active", start=event.terms.start, end=event.terms.end,
+            pricing_model=terms["pricing_model"], total_amount_krw=terms["total_amount_krw"],
+            service_ids=[s["service_id"] for s in services],
+            provider_ids=sorted({s["provider_id"] for s in services}),
+            disclosure_registered=False, disclosure_outdated=False, at_risk=False,
+            follow_up=None, record=record, concluded_at=event.timestamp,
+            updated_at=event.timestamp, version=event.originator_version, position=position,
+        ))
+        for service in services:
+            conn.execute(insert(contract_services).values(
+                contract_id=key, service_id=service["service_id"],
+                provider_id=service["provider_id"], active=True))
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+class ContractsReader:
+    """The contracts view as the ledger's at-risk policy consults it."""
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+
+    def active_contracts_on(self, service_id: str) -> list[UUID]:
+        with self.db.connect() as conn:
+            rows = conn.execute(select(contract_services.c.contract_id).where(
+                contract_services.c.service_id == service_id,
+                contract_services.c.active.is_(True)))
+            return [UUID(row[0]) for row in rows]

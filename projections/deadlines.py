@@ -1,0 +1,300 @@
+"""The deadlines view: every obligation the log implies, with the day it is missed and its state.
+
+Nothing about deadlines lives only in the scheduler: this view is built from the log like any other,
+so a rebuild recreates every pending deadline. The scheduler reads the pending rows that are due
+(an index on state and day keeps that proportional to what is due) and records their events.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, insert, select, update
+
+from domain.actor import KOREA
+from domain.deadlines import (
+    DeadlineKind,
+    data_disposition_overdue_on,
+    disclosure_overdue_on,
+    disclosure_reminder_on,
+    end_notice_overdue_on,
+    half_of,
+    next_half,
+    one_year_after,
+    report_overdue_on,
+)
+from projections.engine import View
+from projections.tables import deadlines
+
+Row = dict[str, Any]
+
+
+def deadline_id(kind: DeadlineKind, aggregate_id: str, subject: str = "") -> str:
+    return f"{kind.rule.kind}:{aggregate_id}:{subject}"
+
+
+def _day(event: Any) -> date:
+    stamped: date = event.timestamp.astimezone(KOREA).date()
+    return stamped
+
+
+class DeadlineView(View):
+    name: ClassVar[str] = "deadlines"
+    tables = (deadlines,)
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        aggregate, name = type(event).__qualname__.split(".")[0], type(event).__name__
+        handler = getattr(self, f"_{aggregate}_{name}", None)
+        if handler is not None:
+            handler(_Writer(conn, event, position))
+
+    # --- digital services ---------------------------------------------------------------------
+    def _DigitalService_Selected(self, w: _Writer) -> None:
+        e = w.event
+        provider = {"provider_id": e.profile.provider_id}
+        w.add(DeadlineKind.REGULAR_INSPECTION, "service", str(one_year_after(e.selection_date).year),
+              one_year_after(e.selection_date), provider)
+        w.add(DeadlineKind.SELECTION_VALIDITY, "service", "", e.valid_until + timedelta(days=1),
+              provider)
+
+    def _DigitalService_Registered(self, w: _Writer) -> None:
+        validity = w.get(deadline_id(DeadlineKind.SELECTION_VALIDITY, w.aggregate_id))
+        if validity is None:
+            return
+        provider_id = validity["detail"]["provider_id"]
+        year, half = half_of(_day(w.event))
+        w.add(DeadlineKind.SEMIANNUAL_REPORT, "provider", f"{year}H{half}",
+              report_overdue_on(year, half), {"year": year, "half": half},
+              aggregate_id=provider_id)
+
+    def _DigitalService_CertificationAdded(self, w: _Writer) -> None:
+        c = w.event.certification
+        w.add(DeadlineKind.CERTIFICATE_EXPIRY, "service", f"{c.kind.value}:{c.number}",
+              c.valid_until + timedelta(days=1), {"kind": c.kind.value, "number": c.number})
+
+    def _DigitalService_CertificationExpired(self, w: _Writer) -> None:
+        e = w.event
+        w.settle(deadline_id(DeadlineKind.CERTIFICATE_EXPIRY, w.aggregate_id,
+                             f"{e.kind.value}:{e.number}"), "fired")
+
+    def _DigitalService_CertificationRevoked(self, w: _Writer) -> None:
+        e = w.event
+        w.settle(deadline_id(DeadlineKind.CERTIFICATE_EXPIRY, w.aggregate_id,
+                             f"{e.kind.value}:{e.number}"), "void")
+
+    def _DigitalService_ValidityExpired(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.SELECTION_VALIDITY, w.aggregate_id), "fired")
+        w.void_pending()
+
+    def _DigitalService_SelectionCancelled(self, w: _Writer) -> None:
+        w.void_pending()
+
+    # --- quality inspections -----------------------------------------------------------------
+    def _QualityInspection_Scheduled(self, w: _Writer) -> None:
+        e = w.event
+        if e.kind.value != "regular":
+            return
+        w.settle(deadline_id(DeadlineKind.REGULAR_INSPECTION, e.service_id, str(e.due.year)),
+                 "fired" if w.event.actor.role.value == "system" else "met")
+        following = one_year_after(e.due)
+        w.add(DeadlineKind.REGULAR_INSPECTION, "service", str(following.year), following, {},
+              aggregate_id=e.service_id)
+
+    def _QualityInspection_CorrectiveActionRequested(self, w: _Writer) -> None:
+        e = w.event
+        w.add(DeadlineKind.CORRECTIVE_ACTION, "inspection", e.finding_id,
+              e.deadline + timedelta(days=1), {})
+
+    def _QualityInspection_CorrectiveActionCompleted(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.CORRECTIVE_ACTION, w.aggregate_id, w.event.finding_id),
+                 "met")
+
+    def _QualityInspection_ReferredToReReview(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.CORRECTIVE_ACTION, w.aggregate_id, w.event.finding_id),
+                 "fired")
+
+    def _QualityInspection_Closed(self, w: _Writer) -> None:
+        w.void_pending()
+
+    # --- procurements ----------------------------------------------------------------------------
+    def _Procurement_QuoteSubmitted(self, w: _Writer) -> None:
+        quote = w.event.quote
+        w.add(DeadlineKind.QUOTE_LAPSED, "procurement", quote.service_id,
+              quote.valid_until + timedelta(days=1), {})
+
+    def _Procurement_QuoteLapsed(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.QUOTE_LAPSED, w.aggregate_id, w.event.service_id),
+                 "fired")
+
+    def _Procurement_Awarded(self, w: _Writer) -> None:
+        w.void_pending()
+
+    def _Procurement_Abandoned(self, w: _Writer) -> None:
+        w.void_pending()
+
+    # --- contracts ----------------------------------------------------------------------------
+    def _Contract_Concluded(self, w: _Writer) -> None:
+        e = w.event
+        concluded = _day(e)
+        providers = sorted({s.provider_id for s in e.services})
+        w.add(DeadlineKind.DISCLOSURE_REMINDER, "contract", "", disclosure_reminder_on(concluded),
+              {})
+        w.add(DeadlineKind.DISCLOSURE_OVERDUE, "contract", "", disclosure_overdue_on(concluded),
+              {})
+        for provider_id in providers:
+            w.add(DeadlineKind.END_NOTICE_OVERDUE, "contract", provider_id,
+                  end_notice_overdue_on(e.terms.end), {})
+        w.add(DeadlineKind.EXPIRY, "contract", "", e.terms.end + timedelta(days=1),
+              {"providers": providers})
+
+    def _Contract_DisclosureRegistered(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.DISCLOSURE_REMINDER, w.aggregate_id), "met")
+        w.settle(deadline_id(DeadlineKind.DISCLOSURE_OVERDUE, w.aggregate_id), "met")
+
+    def _Contract_DisclosureReminderSent(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.DISCLOSURE_REMINDER, w.aggregate_id), "fired")
+
+    def _Contract_DisclosureOverdue(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.DISCLOSURE_OVERDUE, w.aggregate_id), "fired")
+
+    def _Contract_EndNoticeSent(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.END_NOTICE_OVERDUE, w.aggregate_id,
+                             w.event.provider_id), "met")
+
+    def _Contract_EndNoticeOverdue(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.END_NOTICE_OVERDUE, w.aggregate_id,
+                             w.event.provider_id), "fired")
+
+    def _Contract_Amended(self, w: _Writer) -> None:
+        new_end = w.event.amendment.new_end
+        if new_end is None:
+            return
+        w.move(DeadlineKind.EXPIRY, new_end + timedelta(days=1))
+        w.move(DeadlineKind.END_NOTICE_OVERDUE, end_notice_overdue_on(new_end))
+
+    def _ended(self, w: _Writer, ended: date, expired: bool) -> None:
+        expiry = w.get(deadline_id(DeadlineKind.EXPIRY, w.aggregate_id))
+        w.settle(deadline_id(DeadlineKind.EXPIRY, w.aggregate_id), "fired" if expired else "void")
+        w.void_pending(DeadlineKind.END_NOTICE_OVERDUE)
+        providers = expiry["detail"]["providers"] if expiry else []
+        w.add(DeadlineKind.DATA_DISPOSITION_OVERDUE, "contract", "",
+              data_disposition_overdue_on(ended), {"providers": providers, "destroyed": []})
+
+    def _Contract_Expired(self, w: _Writer) -> None:
+        self._ended(w, w.event.ended_on, expired=True)
+
+    def _Contract_Terminated(self, w: _Writer) -> None:
+        self._ended(w, w.event.effective, expired=False)
+
+    def _Contract_Rescinded(self, w: _Writer) -> None:
+        self._ended(w, _day(w.event), expired=False)
+
+    def _Contract_DataDestroyed(self, w: _Writer) -> None:
+        key = deadline_id(DeadlineKind.DATA_DISPOSITION_OVERDUE, w.aggregate_id)
+        row = w.get(key)
+        if row is None:
+            return
+        destroyed = sorted({*row["detail"]["destroyed"], w.event.provider_id})
+        detail = {**row["detail"], "destroyed": destroyed}
+        w.update(key, detail=detail)
+        if set(destroyed) >= set(detail["providers"]):
+            w.settle(key, "met")
+
+    def _Contract_DataDispositionOverdue(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.DATA_DISPOSITION_OVERDUE, w.aggregate_id), "fired")
+
+    def _Contract_ImprovementRequested(self, w: _Writer) -> None:
+        e = w.event
+        w.add(DeadlineKind.IMPROVEMENT_OVERDUE, "contract", e.breach_ref,
+              e.deadline + timedelta(days=1), {})
+
+    def _Contract_ImprovementConfirmed(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.IMPROVEMENT_OVERDUE, w.aggregate_id,
+                             w.event.breach_ref), "met")
+
+    def _Contract_ImprovementOverdue(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.IMPROVEMENT_OVERDUE, w.aggregate_id,
+                             w.event.breach_ref), "fired")
+
+    def _Contract_Closed(self, w: _Writer) -> None:
+        w.void_pending()
+
+    # --- provider reports ------------------------------------------------------------------------
+    def _SemiannualReport_SemiannualReportDue(self, w: _Writer) -> None:
+        e = w.event
+        w.add(DeadlineKind.SEMIANNUAL_REPORT, "provider", f"{e.year}H{e.half}", e.overdue_on,
+              {"year": e.year, "half": e.half}, aggregate_id=e.provider_id)
+        w.update(deadline_id(DeadlineKind.SEMIANNUAL_REPORT, e.provider_id, f"{e.year}H{e.half}"),
+                 settled_by=w.aggregate_id)
+
+    def _report_settled(self, w: _Writer, state: str) -> None:
+        row = w.report_row()
+        if row is None:
+            return
+        w.settle(row["deadline_id"], state)
+        year, half = next_half(row["detail"]["year"], row["detail"]["half"])
+        w.add(DeadlineKind.SEMIANNUAL_REPORT, "provider", f"{year}H{half}",
+              report_overdue_on(year, half), {"year": year, "half": half},
+              aggregate_id=row["aggregate_id"])
+
+    def _SemiannualReport_SemiannualReportSubmitted(self, w: _Writer) -> None:
+        self._report_settled(w, "met")
+
+    def _SemiannualReport_SemiannualReportOverdue(self, w: _Writer) -> None:
+        self._report_settled(w, "fired")
+
+
+class _Writer:
+    """Writes one event's effect on the deadlines, in the projection's transaction."""
+
+    def __init__(self, conn: Connection, event: Any, position: int) -> None:
+        self.conn = conn
+        self.event = event
+        self.position = position
+        self.aggregate_id = str(event.originator_id)
+
+    def get(self, key: str) -> Row | None:
+        row = self.conn.execute(select(deadlines).where(deadlines.c.deadline_id == key)
+                                ).mappings().one_or_none()
+        return dict(row) if row is not None else None
+
+    def add(self, kind: DeadlineKind, aggregate_type: str, subject: str, fires_on: date,
+            detail: dict[str, Any], aggregate_id: str | None = None) -> None:
+        owner = aggregate_id or self.aggregate_id
+        key = deadline_id(kind, owner, subject)
+        if self.get(key) is not None:
+            return
+        self.conn.execute(insert(deadlines).values(
+            deadline_id=key, kind=kind.rule.kind, aggregate_type=aggregate_type,
+            aggregate_id=owner, subject=subject, settled_by=None, fires_on=fires_on,
+            counting=kind.rule.counting.value, state="pending", detail=detail, note=None,
+            created_position=self.position, updated_position=self.position))
+
+    def update(self, key: str, **values: Any) -> None:
+        self.conn.execute(update(deadlines).where(deadlines.c.deadline_id == key)
+                          .values(**values, updated_position=self.position))
+
+    def settle(self, key: str, state: str) -> None:
+        """Record what became of a deadline; a deadline already fired stays fired."""
+        self.conn.execute(update(deadlines).where(deadlines.c.deadline_id == key,
+                                                  deadlines.c.state != "fired")
+                          .values(state=state, updated_position=self.position))
+
+    def move(self, kind: DeadlineKind, fires_on: date) -> None:
+        self.conn.execute(update(deadlines).where(
+            deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.kind == kind.rule.kind,
+            deadlines.c.state == "pending").values(fires_on=fires_on,
+                                                   updated_position=self.position))
+
+    def void_pending(self, kind: DeadlineKind | None = None) -> None:
+        where = [deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.state == "pending"]
+        if kind is not None:
+            where.append(deadlines.c.kind == kind.rule.kind)
+        self.conn.execute(update(deadlines).where(*where)
+                          .values(state="void", updated_position=self.position))
+
+    def report_row(self) -> Row | None:
+        row = self.conn.execute(select(deadlines).where(
+            deadlines.c.settled_by == self.aggregate_id)).mappings().one_or_none()
+        return dict(row) if row is not None else None

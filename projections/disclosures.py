@@ -1,0 +1,70 @@
+"""Public contract disclosures (⑦): a contract becomes public once its information is registered,
+and its public figures change only when an amendment is registered too. Quotes, evaluations and
+communications never reach this view."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, insert, select, update
+
+from domain.actor import KOREA
+from domain.contract import Contract
+from projections.engine import View
+from projections.procurements import event_data
+from projections.tables import disclosures
+
+_ENDED = {"Rescinded": "rescinded", "Terminated": "terminated", "Expired": "expired",
+          "Closed": "closed"}
+
+
+class DisclosureView(View):
+    name: ClassVar[str] = "disclosures"
+    tables = (disclosures,)
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        if type(event).__qualname__.split(".")[0] != Contract.__name__:
+            return
+        name = type(event).__name__
+        key = str(event.originator_id)
+        table = disclosures
+        day = event.timestamp.astimezone(KOREA).date()
+        if name == "Concluded":
+            data = event_data(event)
+            terms = data["terms"]
+            services = [{"service_id": s["service_id"], "name": s["name"],
+                         "provider_name": s["provider_name"], "service_type": s["service_type"]}
+                        for s in data["services"]]
+            conn.execute(insert(table).values(
+                contract_id=key, agency_id=event.agency_id, services=services,
+                provider_names=sorted({s["provider_name"] for s in services}),
+                service_types=sorted({s["service_type"] for s in services}),
+                method=event.method.value, kind=terms["kind"], start=event.terms.start,
+                end=event.terms.end, pricing_model=terms["pricing_model"],
+                amount_krw=Decimal(terms["total_amount_krw"]), status="active", public=False,
+                registered_on=None, amended_on=None, amendments=0, latest_terms=terms,
+                position=position))
+            return
+        row = conn.execute(select(table).where(table.c.contract_id == key)).mappings().one()
+        values: dict[str, Any] = {"position": position}
+        if name == "DisclosureRegistered":
+            values.update(public=True, registered_on=day)
+        elif name == "Amended":
+            amendment = event_data(event)["amendment"]
+            terms = dict(row["latest_terms"])
+            terms["end"] = amendment["new_end"] or terms["end"]
+            terms["total_amount_krw"] = (amendment["new_total_amount_krw"]
+                                         or terms["total_amount_krw"])
+            values.update(latest_terms=terms)
+        elif name == "DisclosureAmended":
+            terms = row["latest_terms"]
+            values.update(end=date.fromisoformat(terms["end"]),
+                          amount_krw=Decimal(terms["total_amount_krw"]), amended_on=day,
+                          amendments=row["amendments"] + 1)
+        elif name in _ENDED:
+            values.update(status=_ENDED[name])
+        else:
+            return
+        conn.execute(update(table).where(table.c.contract_id == key).values(**values))

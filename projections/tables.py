@@ -1,0 +1,270 @@
+"""The read-model tables, as SQLAlchemy Core definitions that alembic migrates.
+
+The event store's own tables belong to the eventsourcing library and are never touched here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+from domain.values import CertificationKind, DocumentKind, SupportChannel, SupportKind
+
+metadata = MetaData()
+
+projection_tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("view", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+
+def certification_column(kind: CertificationKind) -> str:
+    return f"cert_{kind.value.lower()}"
+
+
+def document_column(kind: DocumentKind) -> str:
+    return f"doc_{kind.value.lower()}"
+
+
+def channel_column(channel: SupportChannel) -> str:
+    return f"channel_{channel.value}"
+
+
+def support_kind_column(kind: SupportKind) -> str:
+    return f"support_{kind.value}"
+
+
+def _flags(names: list[str]) -> list[Column[bool]]:
+    return [Column(name, Boolean, nullable=False, default=False) for name in names]
+
+
+catalogue_services = Table(
+    "catalogue_services",
+    metadata,
+    Column("service_id", String(36), primary_key=True),
+    Column("notice_number", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("provider_name", String(200), nullable=False),
+    Column("service_type", String(16), nullable=False),
+    Column("company_size", String(16), nullable=False),
+    Column("provider_type", String(16), nullable=False),
+    Column("original_provider_name", String(200)),
+    Column("registered", Boolean, nullable=False),
+    Column("suspended", Boolean, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("expired", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("searchable", Boolean, nullable=False),
+    Column("mall_contract_number", String(64)),
+    Column("mall_listed", Boolean, nullable=False),
+    Column("innovation_product", Boolean, nullable=False),
+    *_flags([certification_column(kind) for kind in CertificationKind]),
+    *_flags([document_column(kind) for kind in DocumentKind]),
+    *_flags([channel_column(channel) for channel in SupportChannel]),
+    *_flags([support_kind_column(kind) for kind in SupportKind]),
+    Column("search_text", Text, nullable=False),
+    Column("selection_date", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("registered_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("certifications", JSON, nullable=False),
+    Column("innovation", JSON),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_catalogue_services_search", "searchable", "service_type", "name"),
+    Index("ix_catalogue_services_provider", "provider_id"),
+)
+
+procurements = Table(
+    "procurements",
+    metadata,
+    Column("procurement_id", String(36), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("reference", String(100), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("method", String(16)),
+    Column("requirements_version", Integer, nullable=False),
+    Column("saved_search_id", String(16)),
+    Column("candidate_count", Integer, nullable=False),
+    Column("awarded_service_ids", JSON, nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_procurements_agency", "agency_id", "opened_at"),
+)
+
+procurement_requests = Table(
+    "procurement_requests",
+    metadata,
+    Column("procurement_id", String(36), primary_key=True),
+    Column("service_id", String(36), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("service_name", String(200), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_procurement_requests_provider", "provider_id", "status", "due"),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("contract_id", String(36), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("procurement_id", String(36), nullable=False),
+    Column("previous_contract_id", String(36)),
+    Column("method", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("pricing_model", String(16), nullable=False),
+    Column("total_amount_krw", String(40), nullable=False),
+    Column("service_ids", JSON, nullable=False),
+    Column("provider_ids", JSON, nullable=False),
+    Column("disclosure_registered", Boolean, nullable=False),
+    Column("disclosure_outdated", Boolean, nullable=False),
+    Column("at_risk", Boolean, nullable=False),
+    Column("follow_up", String(16)),
+    Column("record", JSON, nullable=False),
+    Column("concluded_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_contracts_agency", "agency_id", "concluded_at"),
+)
+
+contract_services = Table(
+    "contract_services",
+    metadata,
+    Column("contract_id", String(36), primary_key=True),
+    Column("service_id", String(36), primary_key=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Index("ix_contract_services_service", "service_id", "active"),
+    Index("ix_contract_services_provider", "provider_id"),
+)
+
+inspections = Table(
+    "inspections",
+    metadata,
+    Column("inspection_id", String(36), primary_key=True),
+    Column("service_id", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("outcome", String(16)),
+    Column("record", JSON, nullable=False),
+    Column("scheduled_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_inspections_service", "service_id", "due"),
+)
+
+semiannual_reports = Table(
+    "semiannual_reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("half", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("overdue_on", Date, nullable=False),
+    Column("late", Boolean),
+    Column("contracts", JSON, nullable=False),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_semiannual_reports_provider", "provider_id", "year", "half"),
+)
+
+# Not a view of the log: the first answer to each Idempotency-Key, so a retried POST gets it back
+# instead of recording the command twice.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope_key", String(64), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("headers", JSON),
+    Column("body", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("deadline_id", String(200), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("aggregate_type", String(40), nullable=False),
+    Column("aggregate_id", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    # The aggregate whose events settle it, where that is not the owner (a provider's report).
+    Column("settled_by", String(36)),
+    Column("fires_on", Date, nullable=False),
+    Column("counting", String(16), nullable=False),
+    # pending, met (the obligation was fulfilled), fired (the deadline event was recorded) or
+    # void (no longer applies).
+    Column("state", String(16), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("note", String(200)),
+    Column("created_position", BigInteger, nullable=False),
+    Column("updated_position", BigInteger, nullable=False),
+    Index("ix_deadlines_due", "state", "fires_on"),
+    Index("ix_deadlines_aggregate", "aggregate_id", "state"),
+    Index("ix_deadlines_settled_by", "settled_by"),
+)
+
+# The public part of registered contracts (⑦): what other agencies consult before contracting.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("contract_id", String(36), primary_key=True),
+    Column("agency_id", String(64), nullable=False),
+    Column("services", JSON, nullable=False),
+    Column("provider_names", JSON, nullable=False),
+    Column("service_types", JSON, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("pricing_model", String(16), nullable=False),
+    Column("amount_krw", Numeric(20, 0), nullable=False),
+    Column("status", String(16), nullable=False),
+    # A row exists from conclusion; it is public only from the registration on.
+    Column("public", Boolean, nullable=False),
+    Column("registered_on", Date),
+    Column("amended_on", Date),
+    Column("amendments", Integer, nullable=False),
+    # Not public until the agency registers the amendment: the terms as last amended.
+    Column("latest_terms", JSON, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_disclosures_registered", "public", "registered_on", "contract_id"),
+    Index("ix_disclosures_agency", "agency_id"),
+)

@@ -1,0 +1,131 @@
+"""Kill the service with SIGKILL while it projects, start it again: the views it finishes equal a
+rebuild from zero, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from domain.actor import Actor, CommandContext, Role, acting
+from domain.service import DigitalService
+from domain.values import CompanySize, DocumentKind, ProviderType, ServiceProfile, ServiceType
+from dsledger.runtime import Runtime
+from dsledger.settings import Settings
+from projections.tables import catalogue_services, projection_tracking
+
+SERVICES = 600
+TODAY = datetime.now(UTC).date()
+CONTEXT = CommandContext(actor=Actor(principal_id="loader", role=Role.OPERATOR),
+                         correlation_id="crash-test", at=datetime.now(UTC))
+
+
+def record_many(runtime: Runtime) -> int:
+    """Three events for each of many services, saved in large transactions to be quick."""
+    for start in range(0, SERVICES, 100):
+        batch = []
+        with acting(CONTEXT):
+            for n in range(start, start + 100):
+                # Selected today, so no yearly inspection falls due while the service runs its
+                # scheduler: the test is about projection, not about deadlines.
+                service = DigitalService.select(
+                    notice_number=f"K-{n}", selection_date=TODAY,
+                    valid_until=TODAY + timedelta(days=3 * 365),
+                    profile=ServiceProfile(
+                        name=f"복구 시험 서비스 {n}", provider_id=f"PRV-{n % 13}",
+                        provider_name="시험 제공자", service_type=ServiceType.SAAS,
+                        company_size=CompanySize.SME, provider_type=ProviderType.ORIGINAL,
+                        description="장애 복구 시험", documents=frozenset({DocumentKind.SLA})))
+                service.register()
+                if n % 2:
+                    service.suspend("점검")
+                batch.append(service)
+        runtime.ledger.save(*batch)
+    return runtime.projector.head()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def service_process(settings: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DSLEDGER_DATABASE_URL": settings.database_url,
+        "DSLEDGER_DATA_DIR": str(settings.data_dir),
+        "DSLEDGER_JWT_SECRET": settings.jwt_secret,
+        "DSLEDGER_PROJECTION_BATCH_SIZE": "5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dsledger.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def poll(url: str, until: Callable[[dict[str, Any]], bool], timeout: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            body: dict[str, Any] = httpx.get(f"{url}/ledger/position", timeout=2).json()
+            if until(body):
+                return body
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.01)
+    raise AssertionError(f"{url} did not reach the expected position in {timeout}s")
+
+
+def views(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.db.connect() as conn:
+        rows = conn.execute(select(catalogue_services).order_by(catalogue_services.c.service_id))
+        return [dict(row) for row in rows.mappings()]
+
+
+def tracked(runtime: Runtime) -> int:
+    with runtime.db.connect() as conn:
+        return int(conn.execute(select(projection_tracking.c.position).where(
+            projection_tracking.c.view == "catalogue")).scalar_one())
+
+
+def test_a_service_killed_while_projecting_resumes_and_matches_a_rebuild(
+    runtime: Runtime,
+) -> None:
+    head = record_many(runtime)
+    settings = runtime.settings
+    with service_process(settings) as (process, url):
+        poll(url, lambda body: body["views"]["catalogue"] >= 300)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    at_kill = tracked(runtime)
+    assert 300 <= at_kill < head, "the kill should land in the middle of the projection"
+
+    with service_process(settings) as (process, url):
+        # ">=": the scheduler in the service may record deadline events of its own meanwhile.
+        poll(url, lambda body: body["views"]["catalogue"] >= head)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+    resumed = views(runtime)
+    assert len(resumed) == SERVICES
+    runtime.projector.rebuild()
+    assert views(runtime) == resumed

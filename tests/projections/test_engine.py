@@ -1,0 +1,207 @@
+"""The projection engine on SQLite and PostgreSQL: a rebuild from zero equals the incremental build,
+a batch that fails leaves nothing half-applied, and two workers never apply an event twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy import inspect, select
+
+from domain.actor import Actor, CommandContext, Role
+from domain.service import InnovationDesignation
+from domain.values import (
+    Certification,
+    CertificationKind,
+    CompanySize,
+    DocumentKind,
+    ProviderType,
+    ServiceProfile,
+    ServiceType,
+    SupportChannel,
+)
+from dsledger.runtime import Runtime
+from projections.catalogue import CatalogueView
+from projections.engine import ProjectionEngine
+from projections.tables import catalogue_services, metadata, projection_tracking
+
+CONTEXT = CommandContext(actor=Actor(principal_id="nia-1", role=Role.OPERATOR),
+                         correlation_id="test", at=datetime(2026, 3, 1, tzinfo=UTC))
+
+
+def profile(n: int) -> ServiceProfile:
+    return ServiceProfile(
+        name=f"서비스 {n:03d}", provider_id=f"PRV-{n % 7}", provider_name=f"제공자 {n % 7}",
+        service_type=[ServiceType.IAAS, ServiceType.SAAS, ServiceType.PAAS][n % 3],
+        company_size=CompanySize.SME, provider_type=ProviderType.ORIGINAL,
+        description=f"설명 {n}", documents=frozenset({DocumentKind.SLA}),
+        support_channels=frozenset({SupportChannel.PHONE}),
+    )
+
+
+def record_history(runtime: Runtime, count: int = 30) -> None:
+    """A catalogue with every kind of event, interleaved across services."""
+    ledger = runtime.ledger
+    ids = []
+    for n in range(count):
+        result = ledger.select_service(CONTEXT, notice_number=f"N-{n}",
+                                       selection_date=date(2025, 1, 1),
+                                       valid_until=date(2028, 1, 1), profile=profile(n))
+        ids.append(result.aggregate_id)
+    for n, service_id in enumerate(ids):
+        if n % 5:
+            ledger.register_service(CONTEXT, service_id)
+    for n, service_id in enumerate(ids):
+        if n % 5 == 0:
+            continue
+        ledger.add_certification(CONTEXT, service_id, Certification(
+            kind=CertificationKind.CSAP, number=f"C-{n}", issuer="KISA",
+            valid_from=date(2025, 1, 1), valid_until=date(2029, 1, 1)))
+        if n % 2:
+            ledger.list_service_in_mall(CONTEXT, service_id, f"DSM-{n}", date(2025, 2, 1))
+        if n % 3 == 0:
+            ledger.change_service_info(CONTEXT, service_id, msgspec.structs.replace(
+                profile(n), name=f"새 이름 {n}", features=("백업",)))
+        if n % 4 == 0:
+            ledger.suspend_service(CONTEXT, service_id, "점검")
+        if n % 7 == 0:
+            ledger.revoke_certification(CONTEXT, service_id, CertificationKind.CSAP, f"C-{n}",
+                                        "취소")
+        if n % 9 == 0:
+            ledger.designate_innovation_product(CONTEXT, service_id, InnovationDesignation(
+                designation_number=f"I-{n}", valid_from=date(2025, 1, 1),
+                valid_until=date(2029, 1, 1)))
+        if n % 11 == 0:
+            ledger.cancel_service_selection(CONTEXT, service_id, "취소")
+
+
+def dump(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.db.connect() as conn:
+        rows = conn.execute(select(catalogue_services).order_by(catalogue_services.c.service_id))
+        return [dict(row) for row in rows.mappings()]
+
+
+def test_a_rebuild_from_zero_equals_the_incremental_build(runtime: Runtime) -> None:
+    record_history(runtime)
+    engine = runtime.projector
+    engine.batch_size = 7
+    engine.catch_up()
+    incremental = dump(runtime)
+    assert len(incremental) == 30
+    assert engine.position() == engine.head()
+    engine.batch_size = 500
+    engine.rebuild()
+    assert dump(runtime) == incremental
+    assert engine.position() == engine.head()
+
+
+def test_views_follow_each_command_incrementally_and_still_equal_a_rebuild(
+    runtime: Runtime,
+) -> None:
+    ledger = runtime.ledger
+    engine = runtime.projector
+    for n in range(12):
+        result = ledger.select_service(CONTEXT, notice_number=f"M-{n}",
+                                       selection_date=date(2025, 1, 1),
+                                       valid_until=date(2028, 1, 1), profile=profile(n))
+        engine.catch_up()
+        ledger.register_service(CONTEXT, result.aggregate_id)
+        engine.catch_up()
+        if n % 2:
+            ledger.suspend_service(CONTEXT, result.aggregate_id, "점검")
+            engine.catch_up()
+    incremental = dump(runtime)
+    engine.rebuild()
+    assert dump(runtime) == incremental
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_batch_that_fails_midway_leaves_neither_rows_nor_position_behind(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_history(runtime, count=10)
+    engine = runtime.projector
+    applied: list[int] = []
+    original = CatalogueView.apply
+
+    def crashing(self: CatalogueView, conn: Any, event: Any, position: int) -> None:
+        if position == 8:
+            raise Crash("power cut while projecting")
+        applied.append(position)
+        original(self, conn, event, position)
+
+    monkeypatch.setattr(CatalogueView, "apply", crashing)
+    with pytest.raises(Crash):
+        engine.run_once()
+    assert applied == list(range(1, 8))
+    assert engine.position() == 0
+    assert dump(runtime) == []
+    monkeypatch.setattr(CatalogueView, "apply", original)
+    engine.catch_up()
+    after_crash = dump(runtime)
+    engine.rebuild()
+    assert dump(runtime) == after_crash
+
+
+def test_two_workers_never_apply_the_same_event_twice(runtime: Runtime) -> None:
+    record_history(runtime)
+    first = runtime.projector
+    second = ProjectionEngine(runtime.ledger, runtime.db, [CatalogueView()], batch_size=5)
+    first.batch_size = 5
+    errors: list[BaseException] = []
+
+    def work(engine: ProjectionEngine) -> None:
+        try:
+            while engine.position() < engine.head():
+                engine.run_once()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(engine,)) for engine in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    both = dump(runtime)
+    first.rebuild()
+    assert dump(runtime) == both
+
+
+def test_a_reader_can_wait_for_the_position_of_its_own_write(runtime: Runtime) -> None:
+    thread, stop = runtime.projector.start()
+    try:
+        result = runtime.ledger.select_service(
+            CONTEXT, notice_number="W-1", selection_date=date(2025, 1, 1),
+            valid_until=date(2028, 1, 1), profile=profile(1))
+        assert runtime.projector.wait_for(result.position, timeout=10)
+        assert [row["notice_number"] for row in dump(runtime)] == ["W-1"]
+    finally:
+        stop.set()
+        runtime.projector.poke()
+        thread.join(timeout=10)
+
+
+def test_alembic_owns_only_the_read_model_tables(runtime: Runtime) -> None:
+    names = set(inspect(runtime.db).get_table_names())
+    ours = set(metadata.tables)
+    assert ours <= names
+    library = names - ours - {"alembic_version"}
+    assert library, "the event store's own tables exist beside ours"
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with runtime.db.connect() as conn:
+        migration = MigrationContext.configure(conn, opts={
+            "include_name": lambda name, kind, _parents: kind != "table" or name in ours,
+        })
+        assert compare_metadata(migration, metadata) == []
+    with runtime.db.connect() as conn:
+        tracked = conn.execute(select(projection_tracking.c.view)).scalars().all()
+    assert sorted(tracked) == sorted(view.name for view in runtime.projector.views)
