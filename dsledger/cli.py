@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from domain.actor import KOREA, Role, utc_now
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
+from dsledger.verify import VerifyReport
 from scheduler.clock import ControllableClock
 
 console = Console(stderr=True, soft_wrap=True)
@@ -103,6 +105,52 @@ def token(role: str, principal_id: str, agency_id: str | None, provider_id: str 
         click.echo(issue_token(settings.jwt_secret, principal, timedelta(hours=hours)))
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+
+
+@main.command(help="Recompute the verifiable log from the stored events and report the first place "
+                   "it breaks (exit code 0 only when everything holds).")
+@click.option("--trusted-heads", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Tree heads you kept (JSON from GET /audit/tree-heads); each must match.")
+@click.option("--public-key", help="Hex of the Ed25519 key that must have signed every head "
+              "(GET /audit/public-key). Default: the configured signing key's own.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(trusted_heads: Path | None, public_key: str | None, as_json: bool) -> None:
+    import msgspec
+
+    from domain.ledger import Ledger
+    from dsledger.runtime import make_engine
+    from dsledger.tree_heads import public_key_from_hex, read_public_key
+    from dsledger.verify import Verifier, load_trusted_heads
+
+    settings = Settings.from_env()
+    key = (public_key_from_hex(public_key) if public_key
+           else read_public_key(settings.signing_key_file))
+    if key is None:
+        raise click.UsageError("no signing key is configured here: pass --public-key")
+    ledger = Ledger(env=settings.ledger_env())
+    db = make_engine(settings)
+    heads = load_trusted_heads(trusted_heads) if trusted_heads else []
+    report = Verifier(ledger.recorder, db, key, heads).run()
+    ledger.close()
+    db.dispose()
+    if as_json:
+        click.echo(msgspec.json.encode(report).decode())
+    else:
+        _print_report(report)
+    raise SystemExit(0 if report.ok else 1)
+
+
+def _print_report(report: VerifyReport) -> None:
+    console.print(f"{report.events} events read, {report.logged} in the Merkle log, "
+                  f"{report.heads_checked} signed tree heads checked; root {report.root}")
+    if report.ok:
+        console.print("[green]verified[/]: every event matches the log and every tree head")
+        return
+    for problem in report.problems:
+        where = f"sequence {problem.sequence}" if problem.sequence is not None else "tree head"
+        aggregate = (f" (aggregate {problem.aggregate_id} v{problem.version})"
+                     if problem.aggregate_id else "")
+        console.print(f"[red]{problem.kind}[/] at {where}{aggregate}: {problem.detail}")
 
 
 @main.command(help="Run the deadline scheduler alone (one leads; others wait to take over).")

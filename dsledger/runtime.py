@@ -12,12 +12,14 @@ from sqlalchemy import Engine, create_engine, event
 from domain.actor import utc_now
 from domain.ledger import Ledger
 from dsledger.settings import Settings
+from dsledger.tree_heads import TreeHeadLog, load_signing_key
 from projections.catalogue import CatalogueView
 from projections.contracts import ContractsReader, ContractView
 from projections.deadlines import DeadlineView
 from projections.disclosures import DisclosureView
 from projections.engine import ProjectionEngine
 from projections.inspections import InspectionView, ReportView
+from projections.merkle_log import MerkleLogView
 from projections.migrations import migrate
 from projections.procurements import ProcurementView
 
@@ -61,10 +63,12 @@ class Runtime:
             self.ledger,
             self.db,
             [CatalogueView(), ProcurementView(), ContractView(), InspectionView(), ReportView(),
-             DeadlineView(), DisclosureView()],
+             DeadlineView(), DisclosureView(), MerkleLogView()],
             batch_size=settings.projection_batch_size,
             listen_dsn=settings.libpq_dsn() if settings.is_postgres else None,
         )
+
+        self.tree_heads = TreeHeadLog(self.db, load_signing_key(settings.signing_key_file))
 
     def now(self) -> datetime:
         return self.clock()

@@ -20,6 +20,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str
     data_dir: Path
     jwt_secret: str
+    signing_key_path: Path | None = None
+    """The Ed25519 key that signs tree heads (PEM, PKCS#8); None: ``signing-key.pem`` beside the
+    data, generated on first use for development."""
+    tree_head_interval: float = 60.0
     host: str = "127.0.0.1"
     port: int = 8000
     run_projector: bool = True
@@ -38,6 +42,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             port=int(env.get("DSLEDGER_PORT", "8000")),
             run_projector=env.get("DSLEDGER_RUN_PROJECTOR", "yes").lower() not in {"0", "no", "false"},
             projection_batch_size=int(env.get("DSLEDGER_PROJECTION_BATCH_SIZE", "500")),
+            signing_key_path=(Path(env["DSLEDGER_SIGNING_KEY"]).resolve()
+                              if env.get("DSLEDGER_SIGNING_KEY") else None),
+            tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),
         )
 
     @property
@@ -69,6 +76,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "POSTGRES_LOCK_TIMEOUT": "10",
             # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it the library silently drops tracking rows.
         }
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.signing_key_path or self.data_dir / "signing-key.pem"
 
     def sqlalchemy_url(self) -> str:
         if self.is_postgres:

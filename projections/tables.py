@@ -268,3 +268,35 @@ disclosures = Table(
     Index("ix_disclosures_registered", "public", "registered_on", "contract_id"),
     Index("ix_disclosures_agency", "agency_id"),
 )
+
+# The verifiable log (RFC 9162): one leaf per stored event in global order, and the root of every
+# complete perfect subtree (level 0 holds the leaf hashes), so roots and proofs are a few reads.
+merkle_leaves = Table(
+    "merkle_leaves",
+    metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("sequence", BigInteger, nullable=False, unique=True),
+    Column("originator_id", String(36), nullable=False),
+    Column("originator_version", BigInteger, nullable=False),
+    Index("ix_merkle_leaves_event", "originator_id", "originator_version", unique=True),
+)
+
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# Signed tree heads: statements the ledger made about its log at a moment. They are not derived
+# from the log (a rebuild keeps them), and auditors keep copies so the database need not be trusted.
+tree_heads = Table(
+    "tree_heads",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+)

@@ -1,6 +1,7 @@
 """APScheduler as the clock: one interval job, in one process, that sweeps the due deadlines while
-this process leads. The job store is APScheduler's memory store on purpose — the deadlines live in
-the log (the deadlines view), never in a job store that several processes could not share."""
+this process leads (and one that signs a tree head of the Merkle log now and then). The job store
+is APScheduler's memory store on purpose — the deadlines live in the log (the deadlines view),
+never in a job store that several processes could not share."""
 
 from __future__ import annotations
 
@@ -40,9 +41,23 @@ class DeadlineScheduler:
                 return None
             return self.last_report
 
+    def sign_tree_head(self) -> None:
+        """Publish a signed tree head of the Merkle log as far as it is built, if it grew."""
+        with self._tick_lock:
+            if not self.leadership.try_acquire():
+                return
+            try:
+                self.runtime.tree_heads.publish(self.runtime.now())
+            except Exception:
+                log.exception("signing a tree head failed; the next run retries")
+
     def start(self) -> None:
         self._scheduler.add_job(self.tick, IntervalTrigger(seconds=self.interval_seconds),
                                 id="deadline-sweep", max_instances=1, coalesce=True,
+                                replace_existing=True)
+        self._scheduler.add_job(self.sign_tree_head,
+                                IntervalTrigger(seconds=self.runtime.settings.tree_head_interval),
+                                id="tree-head", max_instances=1, coalesce=True,
                                 replace_existing=True)
         self._scheduler.start()
 

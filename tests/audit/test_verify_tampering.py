@@ -1,0 +1,191 @@
+"""Auditors must be able to prove nothing in the ledger was changed, removed or reordered: tamper
+with the stored rows behind the ledger's back, on SQLite and on PostgreSQL, and ``verify`` must name
+the first event that no longer matches, at its position and with its aggregate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import msgspec
+import pytest
+from sqlalchemy import text
+
+from dsledger.demo import demo_catalogue, load_demo
+from dsledger.runtime import Runtime
+from dsledger.settings import Settings
+from dsledger.tree_heads import TreeHead
+from dsledger.verify import Verifier, VerifyReport
+
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RawEvents:
+    """The event store's table, reached around the ledger as a dishonest operator would."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.db = runtime.db
+        self.table = runtime.ledger.recorder.events_table_name
+        self.postgres = runtime.settings.is_postgres
+        self.seq = "notification_id" if self.postgres else "rowid"
+
+    def run(self, statement: str, **params: Any) -> Any:
+        with self.db.begin() as conn:
+            return conn.execute(text(statement.format(t=self.table, seq=self.seq)), params)
+
+    def row(self, sequence: int) -> Any:
+        return self.run("SELECT originator_id, originator_version, topic, state FROM {t} "
+                        "WHERE {seq} = :s", s=sequence).one()
+
+    def identity(self, sequence: int) -> tuple[str, int]:
+        row = self.row(sequence)
+        originator = str(row.originator_id).replace("-", "")
+        return f"{originator[:8]}-{originator[8:12]}-{originator[12:16]}-{originator[16:20]}-" \
+               f"{originator[20:]}", int(row.originator_version)
+
+    def flip_a_byte(self, sequence: int) -> None:
+        state = bytearray(self.row(sequence).state)
+        state[len(state) // 2] ^= 0x01
+        self.run("UPDATE {t} SET state = :state WHERE {seq} = :s", state=bytes(state), s=sequence)
+
+    def backdate(self, sequence: int) -> None:
+        """A forgery that still decodes: move the event's recorded time a year back."""
+        state = bytes(self.row(sequence).state)
+        assert b"2026-" in state
+        self.run("UPDATE {t} SET state = :state WHERE {seq} = :s",
+                 state=state.replace(b"2026-", b"2025-", 1), s=sequence)
+
+    def delete(self, sequence: int) -> None:
+        self.run("DELETE FROM {t} WHERE {seq} = :s", s=sequence)
+
+    def swap(self, first: int, second: int) -> None:
+        """Exchange what two positions hold (the sequence numbers stay where they were)."""
+        self.run("UPDATE {t} SET {seq} = -1 WHERE {seq} = :a", a=first)
+        self.run("UPDATE {t} SET {seq} = :a WHERE {seq} = :b", a=first, b=second)
+        self.run("UPDATE {t} SET {seq} = :b WHERE {seq} = -1", b=second)
+
+    def insert_before(self, sequence: int) -> None:
+        """Make room at ``sequence`` and put a forged event there."""
+        template = self.row(sequence)
+        self.run("UPDATE {t} SET {seq} = {seq} + 1000000 WHERE {seq} >= :s", s=sequence)
+        self.run("UPDATE {t} SET {seq} = {seq} - 999999 WHERE {seq} >= 1000000")
+        forged = uuid4()
+        self.run("INSERT INTO {t} (" + ("notification_id, " if self.postgres else "rowid, ")
+                 + "originator_id, originator_version, topic, state) VALUES (:s, :o, 1, :topic, "
+                 ":state)", s=sequence, o=str(forged) if self.postgres else forged.hex,
+                 topic=template.topic, state=bytes(template.state))
+
+
+@pytest.fixture
+def ledger(runtime: Runtime) -> Runtime:
+    """Thirty services' worth of history, all logged, with a signed tree head over it."""
+    load_demo(runtime.ledger, services=demo_catalogue()[:30], at=AT)
+    runtime.projector.catch_up()
+    assert runtime.tree_heads.publish(AT) is not None
+    return runtime
+
+
+def verify(runtime: Runtime, heads: list[TreeHead] | None = None) -> VerifyReport:
+    return Verifier(runtime.ledger.recorder, runtime.db, runtime.tree_heads.public_key,
+                    heads or []).run()
+
+
+def test_an_untouched_ledger_verifies(ledger: Runtime) -> None:
+    report = verify(ledger)
+    assert report.ok, report.problems
+    assert report.events == report.logged == ledger.projector.head() > 60
+    assert report.heads_checked == 1
+    assert report.root == ledger.tree_heads.latest().root_hash  # type: ignore[union-attr]
+
+
+def test_changing_one_byte_of_an_event_is_named_at_its_position(ledger: Runtime) -> None:
+    raw = RawEvents(ledger)
+    aggregate, version = raw.identity(17)
+    raw.flip_a_byte(17)
+    report = verify(ledger)
+    assert not report.ok
+    first = report.first
+    assert first is not None
+    assert (first.kind, first.sequence, first.aggregate_id, first.version) == (
+        "altered", 17, aggregate, version)
+    assert any(p.kind == "head-root" for p in report.problems), "the signed head no longer holds"
+
+
+def test_deleting_an_event_is_named_at_its_position(ledger: Runtime) -> None:
+    raw = RawEvents(ledger)
+    aggregate, version = raw.identity(23)
+    raw.delete(23)
+    first = verify(ledger).first
+    assert first is not None
+    assert (first.kind, first.sequence, first.aggregate_id, first.version) == (
+        "deleted", 23, aggregate, version)
+
+
+def test_swapping_two_events_is_named_at_the_first_of_them(ledger: Runtime) -> None:
+    raw = RawEvents(ledger)
+    moved_in = raw.identity(40)
+    raw.swap(11, 40)
+    report = verify(ledger)
+    first = report.first
+    assert first is not None
+    assert (first.kind, first.sequence, first.aggregate_id, first.version) == (
+        "moved", 11, *moved_in)
+    assert [p.sequence for p in report.problems if p.kind == "moved"] == [11, 40]
+
+
+def test_inserting_a_forged_event_is_named_at_its_position(ledger: Runtime) -> None:
+    raw = RawEvents(ledger)
+    raw.insert_before(30)
+    first = verify(ledger).first
+    assert first is not None
+    assert (first.kind, first.sequence) == ("inserted", 30)
+
+
+def test_rewriting_the_merkle_tables_too_is_caught_by_a_head_the_auditor_kept(
+        ledger: Runtime) -> None:
+    kept = ledger.tree_heads.all()
+    raw = RawEvents(ledger)
+    raw.backdate(5)
+    assert not verify(ledger).ok
+    # A thorough forger rebuilds the Merkle log from the altered rows and deletes the old heads.
+    ledger.projector.rebuild()
+    with ledger.db.begin() as conn:
+        conn.execute(text("DELETE FROM tree_heads"))
+    assert verify(ledger).ok, "without a kept head the rewritten log is self-consistent"
+    report = verify(ledger, kept)
+    assert [p.kind for p in report.problems] == ["head-root"]
+
+
+def test_a_head_not_signed_by_the_trusted_key_is_refused(ledger: Runtime) -> None:
+    head = ledger.tree_heads.latest()
+    assert head is not None
+    forged = msgspec.structs.replace(head, root_hash="00" * 32)
+    report = verify(ledger, [forged])
+    assert [p.kind for p in report.problems] == ["head-signature"]
+
+
+def test_the_command_line_exits_non_zero_and_names_the_event(
+        ledger: Runtime, settings_factory: Callable[[], Settings], tmp_path: Path) -> None:
+    settings = settings_factory()
+    env = {"DSLEDGER_DATABASE_URL": settings.database_url, "DSLEDGER_DATA_DIR": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    kept = tmp_path / "heads.json"
+    kept.write_bytes(msgspec.json.encode(ledger.tree_heads.all()))
+    command = [sys.executable, "-m", "dsledger.cli", "verify", "--trusted-heads", str(kept),
+               "--json"]
+    clean = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert clean.returncode == 0, clean.stderr
+    RawEvents(ledger).flip_a_byte(9)
+    tampered = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=120, check=False)
+    assert tampered.returncode == 1, tampered.stderr
+    report = msgspec.json.decode(tampered.stdout)
+    assert report["problems"][0]["kind"] == "altered"
+    assert report["problems"][0]["sequence"] == 9
