@@ -13,9 +13,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from api.auth import jwt_auth
+from api.controllers.audit import AuditController
 from api.controllers.catalogue import CatalogueController
 from api.controllers.contracts import ContractController
 from api.controllers.disclosures import CatalogueStatisticsController, DisclosureController
+from api.controllers.evidence import EvidenceController
+from api.controllers.history import HistoryController
 from api.controllers.procurements import ProcurementController, RequestInboxController
 from api.controllers.quality import InspectionController, ReportController
 from api.controllers.rules import RuleController
@@ -57,7 +60,8 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
         route_handlers=[SystemController, RuleController, CatalogueController, ServiceController,
                         ProcurementController, RequestInboxController, ContractController,
                         InspectionController, ReportController, ClockController,
-                        DisclosureController, CatalogueStatisticsController],
+                        DisclosureController, CatalogueStatisticsController, HistoryController,
+                        AuditController, EvidenceController],
         on_app_init=[auth.on_app_init],
         middleware=[idempotency_middleware(runtime.db)],
         plugins=[ProblemDetailsPlugin(problem_details_config())],

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench import (
     aggregate_load,
+    audit,
     baseline_insert,
     baseline_library,
     commands,
@@ -74,7 +75,8 @@ class SchedulerTick:
 
 
 BENCHMARKS: list[Benchmark] = [baseline_insert, baseline_library, commands, http_commands,
-                               http_reads, projection, search, aggregate_load, SchedulerTick()]
+                               http_reads, projection, search, aggregate_load, SchedulerTick(),
+                               audit]
 BY_NAME = {benchmark.NAME: benchmark for benchmark in BENCHMARKS}
 INTERLEAVED = {baseline_insert.NAME: baseline_insert, baseline_library.NAME: baseline_library,
                commands.NAME: commands}

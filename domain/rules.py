@@ -784,3 +784,58 @@ COMMAND_VERSION_CONFLICT = _rule(
     "{kind}이(가) 버전 {expected} 이후 변경되었습니다(현재 {actual}). 다시 불러와 재시도하십시오.",
     _API,
 )
+
+# --- History: the log replayed for auditors ----------------------------------------------------
+_HISTORY = "dsledger audit: every aggregate's history replayed from the one event log"
+HISTORY_NOT_FOUND = _rule(
+    "history.not-found", Outcome.NOT_FOUND,
+    "No aggregate {aggregate_id} is recorded in the ledger.",
+    "원장에 {aggregate_id}의 기록이 없습니다.",
+    _HISTORY,
+)
+HISTORY_ONE_POINT = _rule(
+    "history.one-point", Outcome.MALFORMED,
+    "Ask for the state at exactly one point, version=N or at=<ISO-8601 time>; {given}.",
+    "한 시점만 지정하십시오(version=N 또는 at=<ISO-8601 시각>). {given_ko}",
+    _HISTORY,
+)
+HISTORY_RANGE_REVERSED = _rule(
+    "history.range-reversed", Outcome.MALFORMED,
+    "from ({from_version}) must not be after to ({to_version}).",
+    "from({from_version})은 to({to_version})보다 클 수 없습니다.",
+    _HISTORY,
+)
+HISTORY_VERSION_NOT_RECORDED = _rule(
+    "history.version-not-recorded", Outcome.INVALID,
+    "The {kind} is recorded up to version {last}; version {version} does not exist.",
+    "이 {kind_ko}은(는) 버전 {last}까지 기록되어 있습니다. 버전 {version}은(는) 없습니다.",
+    _HISTORY,
+)
+HISTORY_BEFORE_CREATION = _rule(
+    "history.before-creation", Outcome.INVALID,
+    "The {kind} did not exist at {at}; its first event was recorded at {first}.",
+    "{at}에는 이 {kind_ko}이(가) 존재하지 않았습니다. 첫 기록 시각: {first}.",
+    _HISTORY,
+)
+
+# --- The verifiable log: signed tree heads and Merkle proofs (RFC 9162) --------------------------
+_AUDIT_LOG = "dsledger audit: RFC 9162 Merkle log over the global event sequence, Ed25519 tree heads"
+AUDIT_TREE_HEAD_NOT_FOUND = _rule(
+    "audit.tree-head-not-found", Outcome.NOT_FOUND,
+    "No signed tree head of size {tree_size} exists; list them at GET /audit/tree-heads.",
+    "크기 {tree_size}의 서명된 트리 헤드가 없습니다. GET /audit/tree-heads에서 확인하십시오.",
+    _AUDIT_LOG,
+)
+AUDIT_EVENT_NOT_IN_TREE = _rule(
+    "audit.event-not-in-tree", Outcome.NOT_FOUND,
+    "The event at sequence {sequence} is not in the signed tree of size {tree_size} (not recorded, "
+    "or recorded after that head was signed).",
+    "순번 {sequence}의 이벤트는 크기 {tree_size}의 서명된 트리에 없습니다(기록되지 않았거나 그 이후 기록됨).",
+    _AUDIT_LOG,
+)
+AUDIT_SIZES_REVERSED = _rule(
+    "audit.sizes-reversed", Outcome.MALFORMED,
+    "first ({first}) must not be larger than second ({second}).",
+    "first({first})는 second({second})보다 클 수 없습니다.",
+    _AUDIT_LOG,
+)

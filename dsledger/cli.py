@@ -113,9 +113,16 @@ def token(role: str, principal_id: str, agency_id: str | None, provider_id: str 
               help="Tree heads you kept (JSON from GET /audit/tree-heads); each must match.")
 @click.option("--public-key", help="Hex of the Ed25519 key that must have signed every head "
               "(GET /audit/public-key). Default: the configured signing key's own.")
+@click.option("--pack", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Verify an evidence pack or history bundle (JSON) on its own, without the "
+                   "database; pass --public-key to check it against a key you trust.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(trusted_heads: Path | None, public_key: str | None, as_json: bool) -> None:
+def verify(trusted_heads: Path | None, public_key: str | None, pack: Path | None,
+           as_json: bool) -> None:
     import msgspec
+
+    if pack is not None:
+        _verify_pack(pack, public_key, as_json)
 
     from domain.ledger import Ledger
     from dsledger.runtime import make_engine
@@ -138,6 +145,33 @@ def verify(trusted_heads: Path | None, public_key: str | None, as_json: bool) ->
     else:
         _print_report(report)
     raise SystemExit(0 if report.ok else 1)
+
+
+def _verify_pack(path: Path, public_key: str | None, as_json: bool) -> None:
+    import msgspec
+
+    from dsledger.evidence import Bundle, verify_bundle
+
+    try:
+        bundle = msgspec.json.decode(path.read_bytes(), type=Bundle)
+    except msgspec.DecodeError as error:
+        raise click.UsageError(f"{path} is not a dsledger bundle: {error}") from error
+    problems = verify_bundle(bundle, public_key)
+    if as_json:
+        click.echo(msgspec.json.encode({"ok": not problems, "events": len(bundle.events),
+                                        "tree_size": bundle.tree_head.tree_size,
+                                        "problems": problems}).decode())
+    else:
+        console.print(f"{bundle.kind.value} {bundle.subject_id}: {len(bundle.events)} events "
+                      f"against the signed tree head of size {bundle.tree_head.tree_size}")
+        if public_key is None:
+            console.print("[yellow]no --public-key: checked against the key the pack carries[/]")
+        for problem in problems:
+            where = f"sequence {problem.sequence}" if problem.sequence is not None else "pack"
+            console.print(f"[red]{where}[/]: {problem.detail}")
+        if not problems:
+            console.print("[green]verified[/]: every cited event is in the signed log")
+    raise SystemExit(0 if not problems else 1)
 
 
 def _print_report(report: VerifyReport) -> None:

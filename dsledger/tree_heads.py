@@ -17,7 +17,7 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, Row, insert, select
+from sqlalchemy import Engine, Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from projections.merkle_log import StoredTree
@@ -150,6 +150,10 @@ class TreeHeadLog:
         with self.db.connect() as conn:
             row = conn.execute(select(tree_heads).where(tree_heads.c.tree_size == tree_size)).first()
         return None if row is None else _head(row)
+
+    def count(self) -> int:
+        with self.db.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(tree_heads)).scalar_one())
 
     def all(self, *, limit: int | None = None, offset: int = 0) -> list[TreeHead]:
         return stored_heads(self.db, limit=limit, offset=offset)

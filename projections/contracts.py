@@ -33,6 +33,12 @@ _SINGLE = {
 }
 
 
+def empty_record(concluded: Any) -> Record:
+    """The record a contract starts with, from its Concluded event."""
+    return {"contract_id": str(concluded.originator_id), **event_data(concluded),
+            "concluded": stamp(concluded), "status": "active"}
+
+
 def fold(record: Record, name: str, event: Any) -> None:
     entry = {**event_data(event), **stamp(event)}
     if name in _LISTS:
@@ -81,11 +87,9 @@ class ContractView(View):
 
     @staticmethod
     def _concluded(conn: Connection, event: Any, key: str, position: int) -> None:
-        data = event_data(event)
-        record: Record = {"contract_id": key, **data, "concluded": stamp(event),
-                          "status": "active"}
-        terms = data["terms"]
-        services = data["services"]
+        record = empty_record(event)
+        terms = record["terms"]
+        services = record["services"]
         conn.execute(insert(contracts).values(
             contract_id=key, agency_id=event.agency_id, procurement_id=event.procurement_id,
             previous_contract_id=event.previous_contract_id, method=event.method.value,

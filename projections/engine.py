@@ -43,6 +43,11 @@ class View(ABC):
         """Apply one event (decoded, or the stored notification for a raw view) at its global
         position; ignore what is not ours."""
 
+    def apply_batch(self, conn: Connection, items: Sequence[tuple[int, Any]]) -> None:
+        """Apply a batch of (position, event) in order; a view may do it in fewer statements."""
+        for position, item in items:
+            self.apply(conn, item, position)
+
 
 class ProjectionEngine:
     def __init__(
@@ -122,8 +127,7 @@ class ProjectionEngine:
                 if claimed != 1:
                     conn.rollback()
                     continue
-                for position, item in todo:
-                    view.apply(conn, item, position)
+                view.apply_batch(conn, todo)
             applied += len(todo)
             self._advanced()
         return applied

@@ -13,13 +13,15 @@ O(log² n) reads. Proofs and their verification are pymerkle's (RFC 9162 layout)
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from hashlib import sha256
 from typing import Any, ClassVar
 from uuid import UUID
 
+import msgspec
 from pymerkle import BaseMerkleTree
-from sqlalchemy import Connection, func, insert, select
+from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
+from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_
 
 from projections.engine import View
 from projections.tables import merkle_leaves, merkle_nodes
@@ -77,9 +79,10 @@ class CompactRange:
     leaf and to give the root at any size, in O(log n) memory — how a verifier streams a million
     events without holding them."""
 
-    def __init__(self) -> None:
-        self.size = 0
-        self._peaks: list[bytes] = []  # left to right, strictly decreasing widths
+    def __init__(self, size: int = 0, peaks: Sequence[bytes] = ()) -> None:
+        self.size = size
+        self._peaks: list[bytes] = list(peaks)  # left to right, strictly decreasing widths
+        assert len(self._peaks) == size.bit_count()
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Add a leaf; return the (level, index, hash) of every perfect subtree it completes."""
@@ -113,20 +116,42 @@ class MerkleLogView(View):
     raw: ClassVar[bool] = True
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        record = StoredRecord.of(event)
+        self.apply_batch(conn, [(position, event)])
+
+    def apply_batch(self, conn: Connection, items: Sequence[tuple[int, Any]]) -> None:
+        # One read of the right edge of the tree, then two bulk inserts: a batch of 500 events
+        # costs a handful of statements, not thousands.
         size = logged_size(conn)
-        conn.execute(insert(merkle_leaves).values(
-            leaf_index=size, sequence=record.sequence, originator_id=str(record.originator_id),
-            originator_version=record.version))
-        node, level, index = record.leaf_hash(), 0, size
-        rows = [{"level": 0, "idx": index, "hash": node}]
-        while (index & 1) == 1:
-            left = conn.execute(select(merkle_nodes.c.hash).where(
-                merkle_nodes.c.level == level, merkle_nodes.c.idx == index - 1)).scalar_one()
-            node = node_hash(bytes(left), node)
-            level, index = level + 1, index >> 1
-            rows.append({"level": level, "idx": index, "hash": node})
-        conn.execute(insert(merkle_nodes), rows)
+        compact = CompactRange(size, _peaks(conn, size))
+        leaves: list[dict[str, Any]] = []
+        nodes: list[dict[str, Any]] = []
+        for _, notification in items:
+            record = StoredRecord.of(notification)
+            leaves.append({"leaf_index": compact.size, "sequence": record.sequence,
+                           "originator_id": str(record.originator_id),
+                           "originator_version": record.version})
+            nodes.extend({"level": level, "idx": index, "hash": digest}
+                         for level, index, digest in compact.append(record.leaf_hash()))
+        if leaves:
+            conn.execute(insert(merkle_leaves), leaves)
+            conn.execute(insert(merkle_nodes), nodes)
+
+
+def _peaks(conn: Connection, size: int) -> list[bytes]:
+    """The roots of the perfect subtrees that cover the first ``size`` leaves, largest first."""
+    wanted: list[tuple[int, int]] = []
+    offset = 0
+    for level in reversed(range(size.bit_length())):
+        if size >> level & 1:
+            wanted.append((level, offset >> level))
+            offset += 1 << level
+    if not wanted:
+        return []
+    rows = conn.execute(select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+        or_(*(and_(merkle_nodes.c.level == level, merkle_nodes.c.idx == index)
+              for level, index in wanted))))
+    found = {(int(row.level), int(row.idx)): bytes(row.hash) for row in rows}
+    return [found[key] for key in wanted]
 
 
 def logged_size(conn: Connection) -> int:
@@ -143,9 +168,11 @@ class StoredTree(BaseMerkleTree):  # type: ignore[misc]
     """
 
     def __init__(self, conn: Connection) -> None:
-        super().__init__("sha256", disable_cache=True)
+        # Not disable_cache: pymerkle would then bind its uncached subroot over ours.
+        super().__init__("sha256")
         self.conn = conn
         self._size = logged_size(conn)
+        self._prefetched: dict[tuple[int, int], bytes] = {}
 
     def _encode_entry(self, data: bytes) -> bytes:
         return data
@@ -174,21 +201,54 @@ class StoredTree(BaseMerkleTree):  # type: ignore[misc]
         return self._node(level, offset >> level)
 
     def _node(self, level: int, index: int) -> bytes:
+        cached = self._prefetched.get((level, index))
+        if cached is not None:
+            return cached
         value = self.conn.execute(select(merkle_nodes.c.hash).where(
             merkle_nodes.c.level == level, merkle_nodes.c.idx == index)).scalar_one()
         return bytes(value)
 
-    def leaf_index_of(self, sequence: int) -> int | None:
-        """The 0-based leaf of the event at this global sequence number, if it is logged yet."""
-        value = self.conn.execute(select(merkle_leaves.c.leaf_index).where(
-            merkle_leaves.c.sequence == sequence)).scalar_one_or_none()
-        return None if value is None else int(value)
+    def _get_inclusion_path(self, index: int, size: int) -> Any:
+        _, ranges = _inclusion_path_layout(index, size)
+        self._prefetch(ranges)
+        return super()._get_inclusion_path(index, size)
 
-    def leaves_of(self, sequences: Iterable[int]) -> dict[int, int]:
-        wanted = list(sequences)
-        rows = self.conn.execute(select(merkle_leaves.c.sequence, merkle_leaves.c.leaf_index).where(
-            merkle_leaves.c.sequence.in_(wanted)))
-        return {int(row.sequence): int(row.leaf_index) for row in rows}
+    def _get_consistency_path(self, prior_size: int, later_size: int) -> Any:
+        _, _, ranges = _consistency_path_layout(prior_size, later_size)
+        self._prefetch(ranges)
+        return super()._get_consistency_path(prior_size, later_size)
+
+    def _prefetch(self, ranges: Sequence[tuple[int, int]]) -> None:
+        """Read every perfect subtree a proof needs in one statement, not one read each."""
+        wanted: set[tuple[int, int]] = set()
+        for start, end in ranges:
+            width = end - start
+            for level in range(width.bit_length()):
+                if width >> level & 1:
+                    end -= 1 << level
+                    wanted.add((level, end >> level))
+        if not wanted:
+            return
+        rows = self.conn.execute(select(merkle_nodes).where(
+            tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(sorted(wanted))))
+        self._prefetched.update({(int(row.level), int(row.idx)): bytes(row.hash) for row in rows})
+
+    def leaf(self, sequence: int) -> LoggedEvent | None:
+        """Where the event at this global sequence number sits in the log, if it is logged yet."""
+        row = self.conn.execute(select(merkle_leaves).where(
+            merkle_leaves.c.sequence == sequence)).first()
+        if row is None:
+            return None
+        return LoggedEvent(leaf_index=int(row.leaf_index), sequence=int(row.sequence),
+                           originator_id=row.originator_id, version=int(row.originator_version))
+
+
+class LoggedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    leaf_index: int
+    """0-based; pymerkle counts leaves from 1."""
+    sequence: int
+    originator_id: str
+    version: int
 
 
 def root_of(leaves: Sequence[bytes]) -> bytes:

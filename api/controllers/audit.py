@@ -1,0 +1,94 @@
+"""The verifiable log over HTTP: anyone may fetch the signing key, the signed tree heads and
+consistency proofs between them (they are hashes and signatures, nothing more); inclusion proofs,
+which name an event's aggregate, are for auditors. Operators and auditors may ask for a fresh head
+(signing what is already recorded changes nothing in the ledger)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+
+from api.auth import PUBLIC, allow
+from api.commands import runtime_of
+from api.schemas.audit import ConsistencyProofBody, InclusionProofBody, PublicKey, TreeHeadList
+from domain import rules
+from domain.actor import Role
+from domain.rules import refuse
+from dsledger.tree_heads import TreeHead, public_key_bytes
+from projections.merkle_log import RECORD_FORMAT, StoredTree
+
+Req = Request[Any, Any, Any]
+Size = Annotated[int, Parameter(ge=1, le=10**12)]
+
+
+def _head(request: Req, size: int | None, field: str) -> TreeHead:
+    log = runtime_of(request.app.state).tree_heads
+    head = log.latest() if size is None else log.at(size)
+    if head is None:
+        refuse(rules.AUDIT_TREE_HEAD_NOT_FOUND, field, tree_size=size or "latest")
+    return head
+
+
+class AuditController(Controller):
+    path = "/audit"
+    tags = ["audit"]
+
+    @get("/public-key", opt=PUBLIC, sync_to_thread=False,
+         summary="The Ed25519 key that signs tree heads")
+    def public_key(self, request: Req) -> PublicKey:
+        log = runtime_of(request.app.state).tree_heads
+        return PublicKey(algorithm="Ed25519", key_id=log.key_id,
+                         public_key=public_key_bytes(log.public_key).hex())
+
+    @get("/tree-heads", opt=PUBLIC, sync_to_thread=True, summary="Signed tree heads, oldest first")
+    def tree_heads(self, request: Req, limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0) -> TreeHeadList:
+        log = runtime_of(request.app.state).tree_heads
+        heads = log.all(limit=limit, offset=offset)
+        return TreeHeadList(total=log.count(), limit=limit, offset=offset, items=heads)
+
+    @get("/tree-heads/latest", opt=PUBLIC, sync_to_thread=True, summary="The newest signed head")
+    def latest(self, request: Req) -> TreeHead:
+        return _head(request, None, "tree_size")
+
+    @post("/tree-heads", guards=[allow(Role.OPERATOR, Role.AUDITOR)], sync_to_thread=True,
+          status_code=201, summary="Sign the log as recorded up to now (operator, auditor)")
+    def publish(self, request: Req) -> TreeHead:
+        runtime = runtime_of(request.app.state)
+        # Cover every event recorded before this request, not just what is projected already.
+        runtime.projector.wait_for(runtime.projector.head(), timeout=10.0)
+        head = runtime.tree_heads.publish(runtime.now())
+        if head is None:
+            refuse(rules.AUDIT_TREE_HEAD_NOT_FOUND, None, tree_size="(empty log)")
+        return head
+
+    @get("/proofs/inclusion", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
+         summary="Proof that an event is in a signed tree (auditor)")
+    def inclusion(self, request: Req, sequence: Annotated[int, Parameter(ge=1, le=10**15)],
+                  tree_size: Size | None = None) -> InclusionProofBody:
+        head = _head(request, tree_size, "tree_size")
+        with runtime_of(request.app.state).db.connect() as conn:
+            tree = StoredTree(conn)
+            leaf = tree.leaf(sequence)
+            if leaf is None or leaf.leaf_index >= head.tree_size:
+                refuse(rules.AUDIT_EVENT_NOT_IN_TREE, "sequence", sequence=sequence,
+                       tree_size=head.tree_size)
+            proof = tree.prove_inclusion(leaf.leaf_index + 1, size=head.tree_size)
+            return InclusionProofBody(
+                sequence=sequence, leaf_index=leaf.leaf_index, aggregate_id=leaf.originator_id,
+                version=leaf.version, record_format=RECORD_FORMAT,
+                leaf_hash=tree.get_leaf(leaf.leaf_index + 1).hex(), tree_head=head,
+                proof=proof.serialize())
+
+    @get("/proofs/consistency", opt=PUBLIC, sync_to_thread=True,
+         summary="Proof that a later signed tree extends an earlier one")
+    def consistency(self, request: Req, first: Size, second: Size) -> ConsistencyProofBody:
+        if first > second:
+            refuse(rules.AUDIT_SIZES_REVERSED, "first", first=first, second=second)
+        earlier = _head(request, first, "first")
+        later = _head(request, second, "second")
+        with runtime_of(request.app.state).db.connect() as conn:
+            proof = StoredTree(conn).prove_consistency(first, second)
+        return ConsistencyProofBody(first=earlier, second=later, proof=proof.serialize())

@@ -1,0 +1,172 @@
+"""Self-verifying bundles: a procurement's evidence pack and a contract's full history.
+
+A bundle carries every event of its aggregate exactly as stored (the bytes, base64), each with its
+RFC 9162 inclusion proof against one signed tree head, the head itself and the key that signed it.
+Whoever receives it can check, with no access to the ledger, that every cited event is the one the
+ledger logged at that position and that the ledger signed that log (``dsledger verify --pack``).
+The readable sections (requirements, searches, quotes, evaluation, award…) are folded from those
+same events.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from pymerkle import InvalidProof, MerkleProof, verify_inclusion
+from sqlalchemy import select
+
+from dsledger.runtime import Runtime
+from dsledger.tree_heads import TreeHead, public_key_bytes, public_key_from_hex, verify_signature
+from projections import contracts as contract_records
+from projections import procurements as procurement_records
+from projections.merkle_log import RECORD_FORMAT, StoredRecord, StoredTree
+from projections.tables import merkle_leaves
+
+BUNDLE_FORMAT = "dsledger-bundle-v1"
+
+
+class BundleKind(StrEnum):
+    PROCUREMENT_EVIDENCE = "procurement-evidence"
+    CONTRACT_HISTORY = "contract-history"
+
+
+class CitedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    sequence: int
+    leaf_index: int
+    aggregate_id: str
+    version: int
+    topic: str
+    type: str
+    at: str
+    actor: str
+    role: str
+    correlation_id: str
+    data: dict[str, Any]
+    """The event's attributes, decoded for reading; ``state`` is what the proof covers."""
+    state: str
+    """Base64 of the stored bytes."""
+    leaf_hash: str
+    proof: dict[str, Any]
+
+
+class Bundle(msgspec.Struct, frozen=True, kw_only=True):
+    format: str
+    kind: BundleKind
+    subject_id: str
+    generated_at: datetime
+    record_format: str
+    tree_head: TreeHead
+    public_key: str
+    """Hex of the signing key as the ledger gave it; verify against a key you trust."""
+    sections: dict[str, Any]
+    events: list[CitedEvent]
+
+
+class BundleError(Exception):
+    pass
+
+
+def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID) -> Bundle:
+    """Sign the log as it now stands and cite every event of the aggregate against that head."""
+    stored = list(runtime.ledger.recorder.select_events(aggregate_id))
+    if not stored:
+        raise BundleError(f"no aggregate {aggregate_id} is recorded")
+    if not runtime.projector.wait_for(runtime.projector.head(), timeout=30.0):
+        raise BundleError("the Merkle log has not caught up with the ledger; try again")
+    head = runtime.tree_heads.publish(runtime.now())
+    assert head is not None
+    cited: list[CitedEvent] = []
+    decoded: list[Any] = []
+    with runtime.db.connect() as conn:
+        tree = StoredTree(conn)
+        positions = {int(row.originator_version): (int(row.sequence), int(row.leaf_index))
+                     for row in conn.execute(select(merkle_leaves).where(
+                         merkle_leaves.c.originator_id == str(aggregate_id)))}
+        for item in stored:
+            sequence, leaf_index = positions[item.originator_version]
+            record = StoredRecord(sequence, aggregate_id, item.originator_version, item.topic,
+                                  bytes(item.state))
+            logged = tree.get_leaf(leaf_index + 1)
+            if logged != record.leaf_hash():
+                raise BundleError(f"event {sequence} no longer matches the Merkle log: run "
+                                  f"dsledger verify")
+            event: Any = runtime.ledger.mapper.to_domain_event(item)
+            decoded.append(event)
+            proof = tree.prove_inclusion(leaf_index + 1, size=head.tree_size)
+            cited.append(CitedEvent(
+                sequence=sequence, leaf_index=leaf_index, aggregate_id=str(aggregate_id),
+                version=item.originator_version, topic=item.topic, type=type(event).__name__,
+                at=event.timestamp.isoformat(), actor=event.actor.principal_id,
+                role=event.actor.role.value, correlation_id=event.correlation_id,
+                data=procurement_records.event_data(event),
+                state=base64.b64encode(bytes(item.state)).decode(), leaf_hash=logged.hex(),
+                proof=proof.serialize()))
+    return Bundle(format=BUNDLE_FORMAT, kind=kind, subject_id=str(aggregate_id),
+                  generated_at=runtime.now(), record_format=RECORD_FORMAT, tree_head=head,
+                  public_key=public_key_bytes(runtime.tree_heads.public_key).hex(),
+                  sections=_sections(kind, decoded), events=cited)
+
+
+def _sections(kind: BundleKind, events: list[Any]) -> dict[str, Any]:
+    """The readable record, folded from the cited events by the views' own pure folds."""
+    first, rest = events[0], events[1:]
+    if kind is BundleKind.PROCUREMENT_EVIDENCE:
+        record = procurement_records.empty_record(first)
+        for event in rest:
+            procurement_records.fold(record, type(event).__name__, event)
+        return record
+    record = contract_records.empty_record(first)
+    for event in rest:
+        contract_records.fold(record, type(event).__name__, event)
+    return record
+
+
+class BundleProblem(msgspec.Struct, frozen=True):
+    sequence: int | None
+    detail: str
+
+
+def verify_bundle(bundle: Bundle, trusted_key: str | None = None) -> list[BundleProblem]:
+    """Everything a bundle claims, checked from the bundle alone (and a key you trust)."""
+    problems: list[BundleProblem] = []
+    key_hex = trusted_key or bundle.public_key
+    try:
+        key = public_key_from_hex(key_hex)
+    except ValueError:
+        return [BundleProblem(None, "the public key is not a 32-byte Ed25519 key in hex")]
+    if not verify_signature(bundle.tree_head, key):
+        problems.append(BundleProblem(None, f"the tree head of size {bundle.tree_head.tree_size} "
+                                            "is not signed by the key"))
+    if bundle.record_format != RECORD_FORMAT:
+        problems.append(BundleProblem(None, f"unknown record format {bundle.record_format!r}"))
+    root = bytes.fromhex(bundle.tree_head.root_hash)
+    expected_version = 1
+    for cited in bundle.events:
+        try:
+            record = StoredRecord(cited.sequence, UUID(cited.aggregate_id), cited.version,
+                                  cited.topic, base64.b64decode(cited.state, validate=True))
+        except ValueError:
+            problems.append(BundleProblem(cited.sequence, "the event's stored bytes are not "
+                                                          "valid base64"))
+            continue
+        leaf = record.leaf_hash()
+        if leaf.hex() != cited.leaf_hash:
+            problems.append(BundleProblem(cited.sequence, "the event's stored bytes do not hash "
+                                                          "to its leaf"))
+        try:
+            proof = MerkleProof.deserialize(cited.proof)
+            if proof.index != cited.leaf_index + 1 or proof.size != bundle.tree_head.tree_size:
+                raise InvalidProof("the proof is for another leaf or another tree")
+            verify_inclusion(leaf, root, proof)
+        except (InvalidProof, AttributeError) as error:
+            problems.append(BundleProblem(cited.sequence, f"the inclusion proof fails: {error}"))
+        if cited.version != expected_version or cited.aggregate_id != bundle.subject_id:
+            problems.append(BundleProblem(cited.sequence, f"expected version {expected_version} "
+                                                          f"of {bundle.subject_id} here"))
+        expected_version = cited.version + 1
+    return problems

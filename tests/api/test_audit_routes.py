@@ -1,0 +1,129 @@
+"""Auditors prove the log over HTTP alone: the key, the signed heads, an inclusion proof for each
+event and a consistency proof between heads all check out with an independent RFC 9162 verifier
+(pymerkle) and the event rows themselves; nobody else gets the proofs that name aggregates."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from litestar.testing import TestClient
+from pymerkle import InclusionProof, MerkleProof, verify_consistency, verify_inclusion
+
+from dsledger.runtime import Runtime
+from dsledger.tree_heads import signed_bytes
+from projections.merkle_log import StoredRecord
+from tests.api.bodies import selection_body
+from tests.principals import AGENCY, AUDITOR, OPERATOR, bearer, provider
+
+OP = bearer(OPERATOR)
+
+
+def ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def record_services(client: TestClient[Any], first: int, count: int) -> None:
+    for number in range(first, first + count):
+        service_id = ok(client.post("/services", json=selection_body(f"NIA-AUD-{number:04d}"),
+                                    headers=OP), 201)["aggregate_id"]
+        ok(client.post(f"/services/{service_id}/registration", headers=OP))
+
+
+def publish(client: TestClient[Any], headers: dict[str, str] = OP) -> dict[str, Any]:
+    return ok(client.post("/audit/tree-heads", headers=headers), 201)
+
+
+def test_a_published_head_is_signed_by_the_published_key(client: TestClient[Any]) -> None:
+    record_services(client, 1, 3)
+    head = publish(client)
+    assert head["tree_size"] == 6
+    key = ok(client.get("/audit/public-key"))
+    public_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key["public_key"]))
+    assert head["key_id"] == key["key_id"]
+    public_key.verify(base64.b64decode(head["signature"]), signed_bytes(
+        head["tree_size"], bytes.fromhex(head["root_hash"]),
+        datetime.fromisoformat(head["issued_at"])))
+    assert ok(client.get("/audit/tree-heads/latest")) == head
+    assert ok(client.get("/audit/tree-heads"))["items"] == [head]
+    assert publish(client) == head, "nothing new recorded: the same head, not a second one"
+
+
+def test_every_event_has_an_inclusion_proof_that_verifies_against_the_rows(
+        client: TestClient[Any], runtime: Runtime) -> None:
+    record_services(client, 1, 5)
+    head = publish(client)
+    root = bytes.fromhex(head["root_hash"])
+    rows = runtime.ledger.recorder.select_notifications(start=1, limit=100)
+    assert len(rows) == head["tree_size"] == 10
+    for row in rows:
+        body = ok(client.get("/audit/proofs/inclusion", params={"sequence": row.id},
+                             headers=bearer(AUDITOR)))
+        leaf = StoredRecord.of(row).leaf_hash()
+        assert body["leaf_hash"] == leaf.hex()
+        assert body["aggregate_id"] == str(row.originator_id)
+        proof = MerkleProof.deserialize(body["proof"])
+        assert isinstance(proof, InclusionProof)
+        verify_inclusion(leaf, root, proof)
+
+
+def test_a_later_head_is_proven_to_extend_an_earlier_one(client: TestClient[Any]) -> None:
+    record_services(client, 1, 2)
+    first = publish(client)
+    record_services(client, 10, 3)
+    second = publish(client)
+    body = ok(client.get("/audit/proofs/consistency",
+                         params={"first": first["tree_size"], "second": second["tree_size"]}))
+    assert body["first"] == first and body["second"] == second
+    verify_consistency(bytes.fromhex(first["root_hash"]), bytes.fromhex(second["root_hash"]),
+                       MerkleProof.deserialize(body["proof"]))
+
+
+def test_an_event_recorded_after_the_head_is_not_provable_against_it(
+        client: TestClient[Any]) -> None:
+    record_services(client, 1, 1)
+    head = publish(client)
+    record_services(client, 2, 1)
+    response = client.get("/audit/proofs/inclusion", headers=bearer(AUDITOR),
+                          params={"sequence": head["tree_size"] + 1,
+                                  "tree_size": head["tree_size"]})
+    assert response.status_code == 404
+    assert response.json()["rule"] == "audit.event-not-in-tree"
+
+
+def test_asking_for_an_unsigned_size_or_a_reversed_range_is_refused(
+        client: TestClient[Any]) -> None:
+    record_services(client, 1, 2)
+    head = publish(client)
+    unknown = client.get("/audit/proofs/consistency", params={"first": 1, "second": head["tree_size"]})
+    assert unknown.status_code == 404
+    assert unknown.json()["rule"] == "audit.tree-head-not-found"
+    reversed_range = client.get("/audit/proofs/consistency",
+                                params={"first": head["tree_size"], "second": 1})
+    assert reversed_range.status_code == 400
+    assert reversed_range.json()["rule"] == "audit.sizes-reversed"
+    assert client.get("/audit/tree-heads/latest").status_code == 200
+
+
+def test_an_empty_log_has_no_head(client: TestClient[Any]) -> None:
+    assert client.get("/audit/tree-heads/latest").json()["rule"] == "audit.tree-head-not-found"
+    response = client.post("/audit/tree-heads", headers=bearer(AUDITOR))
+    assert response.status_code == 404
+
+
+def test_only_auditors_get_inclusion_proofs_and_only_operators_and_auditors_sign(
+        client: TestClient[Any], runtime: Runtime) -> None:
+    record_services(client, 1, 1)
+    for headers, status in [({}, 401), (bearer(AGENCY), 403), (bearer(provider("PRV-1")), 403),
+                            (bearer(OPERATOR), 403)]:
+        response = client.get("/audit/proofs/inclusion", params={"sequence": 1}, headers=headers)
+        assert response.status_code == status, headers
+    for headers, status in [({}, 401), (bearer(AGENCY), 403), (bearer(provider("PRV-1")), 403)]:
+        assert client.post("/audit/tree-heads", headers=headers).status_code == status
+    assert ok(client.get("/audit/tree-heads"))["total"] == 0
+    head = publish(client, bearer(AUDITOR))
+    assert runtime.projector.head() == head["tree_size"], "signing records nothing in the ledger"

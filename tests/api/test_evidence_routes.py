@@ -1,0 +1,163 @@
+"""The evidence pack the guideline asks to attach to the internal approval, and a contract's
+history for an external auditor: complete, readable in Korean, and verifiable on their own."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from litestar.testing import TestClient
+from pypdf import PdfReader
+
+from dsledger.evidence import Bundle, verify_bundle
+from dsledger.evidence_pdf import FontMissing, korean_font
+from tests.api.test_lifecycle_scenarios import Clock, clock, http, ok, register, terms
+from tests.principals import AGENCY, AUDITOR, OTHER_AGENCY, bearer, provider
+
+__all__ = ["clock", "http"]
+AG = bearer(AGENCY)
+ROOT = Path(__file__).resolve().parents[2]
+CRITERIA = [{"key": "tco", "label": "총소유비용", "weight": "40"},
+            {"key": "technical_fit", "label": "기능 적합성", "weight": "30"},
+            {"key": "customer_support", "label": "고객지원", "weight": "15"},
+            {"key": "performance_stability", "label": "성능·안정성", "weight": "15"}]
+
+
+def awarded_procurement(client: TestClient[Any], clock: Clock) -> tuple[str, str]:
+    """A self procurement with two candidates, an exclusion, an evaluation and an award."""
+    nuri = register(client, "NIA-E-1", name="누리 전자결재", provider_id="PRV-NURI",
+                    keywords=["전자결재"])
+    hana = register(client, "NIA-E-2", name="하나 결재클라우드", provider_id="PRV-HANA",
+                    keywords=["전자결재"])
+    pid = ok(client.post("/procurements", headers=AG, json={
+        "reference": "결재-2026-11", "title": "전자결재 SaaS 이용", "fiscal_year": 2026}),
+        201)["aggregate_id"]
+    ok(client.post(f"/procurements/{pid}/budget", headers=AG, json={
+        "lines": [{"item": "usage_fee", "amount_krw": "96000000"}],
+        "category": "service_fee", "pricing_model": "flat"}))
+    ok(client.post(f"/procurements/{pid}/requirements", headers=AG, json={
+        "purpose": "전자결재를 클라우드로 이용", "usage_environment": "800명, 9개월",
+        "network_separation": False, "usage_months": 9,
+        "functional_requirements": ["전자결재"], "budget_krw": "90000000",
+        "service_types": ["SaaS"]}))
+    search = ok(client.post(f"/procurements/{pid}/searches", headers=AG, json={
+        "page": "saas", "keywords": "전자결재"}), 201)
+    assert {hit["service_id"] for hit in search["results"]} == {nuri, hana}
+    ok(client.post(f"/procurements/{pid}/searches/{search['search_id']}/saving", headers=AG))
+    ok(client.post(f"/procurements/{pid}/method", headers=AG, json={"method": "self"}))
+    for service, provider_id, amount in ((nuri, "PRV-NURI", "86400000"),
+                                         (hana, "PRV-HANA", "88000000")):
+        ok(client.post(f"/procurements/{pid}/quote-requests", headers=AG,
+                       json={"service_id": service, "due": "2026-03-16"}))
+        ok(client.post(f"/procurements/{pid}/quotes", headers=bearer(provider(provider_id)),
+                       json={"service_id": service, "amount_krw": amount,
+                             "valid_until": "2026-04-30", "document_ref": f"견적-{provider_id}"}))
+    ok(client.post(f"/procurements/{pid}/evaluation", headers=AG, json={
+        "criteria": CRITERIA,
+        "scores": [{"service_id": nuri, "scores": {c["key"]: "90" for c in CRITERIA}},
+                   {"service_id": hana, "scores": {c["key"]: "80" for c in CRITERIA}}]}))
+    ok(client.post(f"/procurements/{pid}/award", headers=AG,
+                   json={"service_ids": [nuri], "rationale": "평가 1순위, 예산 이내"}))
+    clock.set("2026-03-20")
+    contract_id = ok(client.post("/contracts", headers=AG, json={
+        "procurement_id": pid, "terms": terms()}), 201)["aggregate_id"]
+    return pid, contract_id
+
+
+def test_the_evidence_pack_holds_every_step_and_verifies_on_its_own(
+        http: TestClient[Any], clock: Clock, tmp_path: Path) -> None:
+    pid, _ = awarded_procurement(http, clock)
+    pack = ok(http.get(f"/procurements/{pid}/evidence", headers=bearer(AUDITOR)))
+    sections = pack["sections"]
+    assert "전자결재를 클라우드로 이용" in json.dumps(sections["requirements"], ensure_ascii=False)
+    search = sections["searches"][0]
+    assert search["conditions"]["keywords"] == "전자결재"
+    assert len(search["results"]) == 2 and search["saved"] is True
+    assert sections["saved_search_id"] == search["search_id"]
+    assert len(sections["quotes"]) == 2
+    assert sections["evaluations"] and sections["award"]["rationale"] == "평가 1순위, 예산 이내"
+    types = [event["type"] for event in pack["events"]]
+    assert types[0] == "Opened" and types[-1] == "Awarded"
+    assert [event["version"] for event in pack["events"]] == list(range(1, len(types) + 1))
+    bundle = msgspec.json.decode(json.dumps(pack).encode(), type=Bundle)
+    key = ok(http.get("/audit/public-key"))["public_key"]
+    assert verify_bundle(bundle, key) == []
+    path = tmp_path / "pack.json"
+    path.write_text(json.dumps(pack))
+    done = subprocess.run([sys.executable, "-m", "dsledger.cli", "verify", "--pack", str(path),
+                           "--public-key", key], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_pack_with_an_edited_event_or_a_foreign_key_does_not_verify(
+        http: TestClient[Any], clock: Clock, tmp_path: Path) -> None:
+    pid, _ = awarded_procurement(http, clock)
+    pack = ok(http.get(f"/procurements/{pid}/evidence", headers=AG))
+    key = ok(http.get("/audit/public-key"))["public_key"]
+    award = pack["events"][-1]
+    import base64
+
+    state = base64.b64decode(award["state"]).replace("평가 1순위".encode(), "수의 선정".encode())
+    award["state"] = base64.b64encode(state).decode()
+    bundle = msgspec.json.decode(json.dumps(pack).encode(), type=Bundle)
+    problems = verify_bundle(bundle, key)
+    assert [p.sequence for p in problems] == [award["sequence"]] * 2
+    path = tmp_path / "pack.json"
+    path.write_text(json.dumps(pack))
+    done = subprocess.run([sys.executable, "-m", "dsledger.cli", "verify", "--pack", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    untouched = ok(http.get(f"/procurements/{pid}/evidence", headers=AG))
+    assert verify_bundle(msgspec.json.decode(json.dumps(untouched).encode(), type=Bundle),
+                         "11" * 32) != []
+
+
+def test_the_printable_pack_reads_in_korean(http: TestClient[Any], clock: Clock) -> None:
+    try:
+        korean_font()
+    except FontMissing as missing:
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        pytest.skip(str(missing))
+    pid, _ = awarded_procurement(http, clock)
+    response = http.get(f"/procurements/{pid}/evidence.pdf", headers=AG)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/pdf")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for words in ("조달 증빙자료", "요구사항", "검색 기록", "누리 전자결재", "하나 결재클라우드",
+                  "평가표", "평가 1순위, 예산 이내", "전자결재를 클라우드로 이용"):
+        assert words in text, words
+    fonts = {str(font) for page in reader.pages
+             for font in (page["/Resources"]["/Font"] or {}).values()}
+    assert fonts, "a font is embedded"
+
+
+def test_a_contracts_history_bundle_cites_every_event(http: TestClient[Any], clock: Clock) -> None:
+    _, contract_id = awarded_procurement(http, clock)
+    bundle = ok(http.get(f"/contracts/{contract_id}/history-bundle", headers=bearer(AUDITOR)))
+    assert bundle["events"][0]["type"] == "Concluded"
+    assert bundle["sections"]["status"] == "active"
+    decoded = msgspec.json.decode(json.dumps(bundle).encode(), type=Bundle)
+    assert verify_bundle(decoded, ok(http.get("/audit/public-key"))["public_key"]) == []
+
+
+def test_only_auditors_and_the_owning_agency_take_evidence(
+        http: TestClient[Any], clock: Clock) -> None:
+    pid, contract_id = awarded_procurement(http, clock)
+    for path in (f"/procurements/{pid}/evidence", f"/procurements/{pid}/evidence.pdf",
+                 f"/contracts/{contract_id}/history-bundle"):
+        assert http.get(path).status_code == 401
+        assert http.get(path, headers=bearer(OTHER_AGENCY)).json()["rule"] == "auth.not-owner"
+        assert http.get(path, headers=bearer(provider("PRV-NURI"))).status_code == 403
+    unknown = http.get("/procurements/00000000-0000-0000-0000-000000000001/evidence",
+                       headers=bearer(AUDITOR))
+    assert unknown.status_code == 404
