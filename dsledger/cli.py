@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import click
 from rich.console import Console
@@ -185,6 +186,38 @@ def _print_report(report: VerifyReport) -> None:
         aggregate = (f" (aggregate {problem.aggregate_id} v{problem.version})"
                      if problem.aggregate_id else "")
         console.print(f"[red]{problem.kind}[/] at {where}{aggregate}: {problem.detail}")
+
+
+@main.command(help="Export a contract's whole history (or a procurement's evidence pack) as a "
+                   "self-verifying bundle: JSON, and a PDF for an evidence pack.")
+@click.argument("aggregate_id", type=click.UUID)
+@click.option("--evidence", is_flag=True, help="AGGREGATE_ID is a procurement: its evidence pack.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the JSON (the PDF goes beside it).")
+def export(aggregate_id: UUID, evidence: bool, out: Path) -> None:
+    import msgspec
+
+    from dsledger.evidence import BundleError, BundleKind, build_bundle
+
+    runtime = _runtime()
+    try:
+        runtime.projector.catch_up()
+        kind = BundleKind.PROCUREMENT_EVIDENCE if evidence else BundleKind.CONTRACT_HISTORY
+        try:
+            bundle = build_bundle(runtime, kind, aggregate_id)
+        except BundleError as error:
+            raise click.ClickException(str(error)) from error
+        out.write_bytes(msgspec.json.format(msgspec.json.encode(bundle)))
+        console.print(f"{len(bundle.events)} events against the tree head of size "
+                      f"{bundle.tree_head.tree_size}: {out}")
+        if evidence:
+            from dsledger.evidence_pdf import render_pdf
+
+            pdf = out.with_suffix(".pdf")
+            pdf.write_bytes(render_pdf(bundle))
+            console.print(f"printable: {pdf}")
+    finally:
+        runtime.close()
 
 
 @main.command(help="Run the deadline scheduler alone (one leads; others wait to take over).")

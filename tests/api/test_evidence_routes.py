@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 
 from dsledger.evidence import Bundle, verify_bundle
 from dsledger.evidence_pdf import FontMissing, korean_font
+from dsledger.settings import Settings
 from tests.api.test_lifecycle_scenarios import Clock, clock, http, ok, register, terms
 from tests.principals import AGENCY, AUDITOR, OTHER_AGENCY, bearer, provider
 
@@ -161,3 +163,24 @@ def test_only_auditors_and_the_owning_agency_take_evidence(
     unknown = http.get("/procurements/00000000-0000-0000-0000-000000000001/evidence",
                        headers=bearer(AUDITOR))
     assert unknown.status_code == 404
+
+
+def test_the_command_line_exports_a_contract_history_that_verifies(
+        http: TestClient[Any], clock: Clock, settings_factory: Callable[[], Settings],
+        tmp_path: Path) -> None:
+    _, contract_id = awarded_procurement(http, clock)
+    settings = settings_factory()
+    env = {"DSLEDGER_DATABASE_URL": settings.database_url, "DSLEDGER_DATA_DIR": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    out = tmp_path / "history.json"
+    exported = subprocess.run([sys.executable, "-m", "dsledger.cli", "export", contract_id,
+                               "--out", str(out)], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, check=False)
+    assert exported.returncode == 0, exported.stderr
+    bundle = msgspec.json.decode(out.read_bytes(), type=Bundle)
+    assert bundle.subject_id == contract_id and bundle.events[0].type == "Concluded"
+    key = ok(http.get("/audit/public-key"))["public_key"]
+    checked = subprocess.run([sys.executable, "-m", "dsledger.cli", "verify", "--pack", str(out),
+                              "--public-key", key], env=env, cwd=ROOT, capture_output=True,
+                             text=True, timeout=60, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
