@@ -220,6 +220,26 @@ def export(aggregate_id: UUID, evidence: bool, out: Path) -> None:
         runtime.close()
 
 
+@main.command(help="Run the projection engine alone: a worker beside API processes started with "
+                   "--no-projector (several may run; each batch is claimed by one).")
+def project() -> None:
+    runtime = _runtime()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    thread, stop_projector = runtime.projector.start()
+    console.print(f"projecting from position {runtime.projector.position()}")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_projector.set()
+        runtime.projector.poke()
+        thread.join(timeout=10)
+        runtime.close()
+
+
 @main.command(help="Run the deadline scheduler alone (one leads; others wait to take over).")
 @NOW
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between sweeps.")
