@@ -17,6 +17,7 @@ from domain import rules
 from domain.actor import Role
 from domain.rules import refuse
 from dsledger.tree_heads import TreeHead, public_key_bytes
+from dsledger.verify import Verifier, VerifyReport
 from projections.merkle_log import RECORD_FORMAT, StoredTree
 
 Req = Request[Any, Any, Any]
@@ -63,6 +64,13 @@ class AuditController(Controller):
         if head is None:
             refuse(rules.AUDIT_TREE_HEAD_NOT_FOUND, None, tree_size="(empty log)")
         return head
+
+    @get("/verification", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
+         summary="Recompute the whole log from the stored events now, as dsledger verify does "
+                 "(auditor)")
+    def verification(self, request: Req) -> VerifyReport:
+        runtime = runtime_of(request.app.state)
+        return Verifier(runtime.ledger.recorder, runtime.db, runtime.tree_heads.public_key).run()
 
     @get("/proofs/inclusion", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
          summary="Proof that an event is in a signed tree (auditor)")

@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar.testing import TestClient
 from pymerkle import InclusionProof, MerkleProof, verify_consistency, verify_inclusion
+from sqlalchemy import text
 
 from dsledger.runtime import Runtime
 from dsledger.tree_heads import signed_bytes
@@ -127,3 +128,19 @@ def test_only_auditors_get_inclusion_proofs_and_only_operators_and_auditors_sign
     assert ok(client.get("/audit/tree-heads"))["total"] == 0
     head = publish(client, bearer(AUDITOR))
     assert runtime.projector.head() == head["tree_size"], "signing records nothing in the ledger"
+
+
+def test_an_auditor_verifies_the_whole_log_over_http(client: TestClient[Any],
+                                                     runtime: Runtime) -> None:
+    record_services(client, 1, 3)
+    publish(client)
+    report = ok(client.get("/audit/verification", headers=bearer(AUDITOR)))
+    assert report["problems"] == [] and report["events"] == report["logged"] == 6
+    assert report["heads_checked"] == 1
+    with runtime.db.begin() as conn:
+        table = runtime.ledger.recorder.events_table_name
+        column = "notification_id" if runtime.settings.is_postgres else "rowid"
+        conn.execute(text(f"DELETE FROM {table} WHERE {column} = 4"))
+    report = ok(client.get("/audit/verification", headers=bearer(AUDITOR)))
+    assert report["problems"][0]["kind"] == "deleted" and report["problems"][0]["sequence"] == 4
+    assert client.get("/audit/verification", headers=bearer(OPERATOR)).status_code == 403
