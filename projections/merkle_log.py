@@ -21,7 +21,7 @@ from uuid import UUID
 import msgspec
 from pymerkle import BaseMerkleTree
 from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
-from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from projections.engine import View
 from projections.tables import merkle_leaves, merkle_nodes
@@ -229,8 +229,13 @@ class StoredTree(BaseMerkleTree):  # type: ignore[misc]
                     wanted.add((level, end >> level))
         if not wanted:
             return
-        rows = self.conn.execute(select(merkle_nodes).where(
-            tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(sorted(wanted))))
+        by_level: dict[int, list[int]] = {}
+        for level, index in wanted:
+            by_level.setdefault(level, []).append(index)
+        # One indexed lookup per level: SQLite plans a row-value IN list as a scan of the table.
+        rows = self.conn.execute(select(merkle_nodes).where(or_(*(
+            and_(merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(sorted(indexes)))
+            for level, indexes in by_level.items()))))
         self._prefetched.update({(int(row.level), int(row.idx)): bytes(row.hash) for row in rows})
 
     def leaf(self, sequence: int) -> LoggedEvent | None:
