@@ -107,8 +107,12 @@ class ProjectionEngine:
         if not notifications:
             return 0
         mapper = self.ledger.mapper
-        events = [(n.id, mapper.to_domain_event(n)) for n in notifications]
         raw = [(n.id, n) for n in notifications]
+        # Decoded once for every view that reads events, and not at all when only raw views
+        # (the Merkle log) are behind.
+        events = ([(n.id, mapper.to_domain_event(n)) for n in notifications]
+                  if any(not view.raw and positions[view.name] < raw[-1][0] for view in self.views)
+                  else [])
         applied = 0
         for view in self.views:
             old = positions[view.name]
