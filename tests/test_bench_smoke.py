@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = os.environ.get("DSLEDGER_BENCH_PG") or os.environ.get(
     "DSLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-SELECTED = ("baseline_insert", "commands", "search")
+SELECTED = ("baseline_insert", "commands", "search", "audit")
 
 
 def _postgres_reachable() -> bool:
@@ -93,3 +93,14 @@ def test_search_reports_p50_and_p99_for_filters_and_keywords(report: dict[str, A
         for what in ("filters", "keywords", "primary_key"):
             for stat in ("p50", "p99"):
                 assert f"search.{backend}.{what}_{stat}" in keys
+
+
+def test_audit_reports_verify_and_proofs_beside_a_bare_read(report: dict[str, Any]) -> None:
+    audit = {f["key"]: f for f in report["figures"] if f["benchmark"] == "audit"}
+    for backend in {f["backend"] for f in audit.values()}:
+        assert audit[f"audit.{backend}.read"]["baseline"]
+        assert audit[f"audit.{backend}.node-read"]["baseline"]
+        for what, baseline in (("build", "read"), ("verify", "read"),
+                               ("inclusion-proof", "node-read")):
+            compared = [c["baseline"] for c in audit[f"audit.{backend}.{what}"]["comparisons"]]
+            assert compared == [f"audit.{backend}.{baseline}"]
