@@ -129,3 +129,36 @@ def test_a_service_killed_while_projecting_resumes_and_matches_a_rebuild(
     assert len(resumed) == SERVICES
     runtime.projector.rebuild()
     assert views(runtime) == resumed
+
+
+def test_a_projection_worker_killed_mid_batch_resumes_and_matches_a_rebuild(
+    runtime: Runtime,
+) -> None:
+    head = record_many(runtime)
+    settings = runtime.settings
+    env = {**os.environ, "DSLEDGER_DATABASE_URL": settings.database_url,
+           "DSLEDGER_DATA_DIR": str(settings.data_dir), "DSLEDGER_JWT_SECRET": settings.jwt_secret,
+           "DSLEDGER_PROJECTION_BATCH_SIZE": "5"}
+    worker = subprocess.Popen([sys.executable, "-m", "dsledger.cli", "project"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while tracked(runtime) < 300:
+            assert time.monotonic() < deadline, "the worker did not start projecting"
+            time.sleep(0.01)
+        worker.send_signal(signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+    at_kill = tracked(runtime)
+    assert 300 <= at_kill < head, "the kill should land in the middle of the projection"
+    worker = subprocess.Popen([sys.executable, "-m", "dsledger.cli", "project"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert runtime.projector.wait_for(head, timeout=120), "the restarted worker catches up"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    resumed = views(runtime)
+    assert len(resumed) == SERVICES
+    runtime.projector.rebuild()
+    assert views(runtime) == resumed
