@@ -19,6 +19,7 @@ from api.controllers.contracts import ContractController
 from api.controllers.disclosures import CatalogueStatisticsController, DisclosureController
 from api.controllers.evidence import EvidenceController
 from api.controllers.history import HistoryController
+from api.controllers.ocds import OcdsController
 from api.controllers.procurements import ProcurementController, RequestInboxController
 from api.controllers.quality import InspectionController, ReportController
 from api.controllers.rules import RuleController
@@ -61,7 +62,7 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
                         ProcurementController, RequestInboxController, ContractController,
                         InspectionController, ReportController, ClockController,
                         DisclosureController, CatalogueStatisticsController, HistoryController,
-                        AuditController, EvidenceController],
+                        AuditController, EvidenceController, OcdsController],
         on_app_init=[auth.on_app_init],
         middleware=[idempotency_middleware(runtime.db)],
         plugins=[ProblemDetailsPlugin(problem_details_config())],

@@ -839,3 +839,13 @@ AUDIT_SIZES_REVERSED = _rule(
     "first({first})는 second({second})보다 클 수 없습니다.",
     _AUDIT_LOG,
 )
+
+# --- Open Contracting Data Standard publication ------------------------------------------------
+_OCDS = "dsledger OCDS 1.1 publication of registered disclosures (Notice art. 9(2); docs/ocds-extension.md)"
+OCDS_RECORD_NOT_FOUND = _rule(
+    "ocds.record-not-found", Outcome.NOT_FOUND,
+    "No published OCDS record has the ocid {ocid}; a procurement is published once one of its "
+    "contracts has a registered disclosure.",
+    "ocid {ocid}인 공개 OCDS 레코드가 없습니다. 조달 건은 계약 정보가 등록(공개)된 뒤에 게시됩니다.",
+    _OCDS,
+)

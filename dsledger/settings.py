@@ -28,6 +28,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8000
     run_projector: bool = True
     projection_batch_size: int = 500
+    ocds_prefix: str = "ocds-dsledger"
+    """The OCDS ocid prefix; the default is for development only — register a real one with the Open
+    Contracting Partnership before publishing."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -45,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             signing_key_path=(Path(env["DSLEDGER_SIGNING_KEY"]).resolve()
                               if env.get("DSLEDGER_SIGNING_KEY") else None),
             tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),
+            ocds_prefix=env.get("DSLEDGER_OCDS_PREFIX") or "ocds-dsledger",
         )
 
     @property

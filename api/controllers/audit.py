@@ -59,7 +59,7 @@ class AuditController(Controller):
     def publish(self, request: Req) -> TreeHead:
         runtime = runtime_of(request.app.state)
         # Cover every event recorded before this request, not just what is projected already.
-        runtime.projector.wait_for(runtime.projector.head(), timeout=10.0)
+        runtime.projector.wait_for(runtime.projector.head(), timeout=5.0)
         head = runtime.tree_heads.publish(runtime.now())
         if head is None:
             refuse(rules.AUDIT_TREE_HEAD_NOT_FOUND, None, tree_size="(empty log)")

@@ -13,7 +13,8 @@ from dsledger.runtime import Runtime
 from tests.principals import AGENCY, AUDITOR, OPERATOR, OTHER_AGENCY, bearer, provider
 
 PUBLIC_PREFIXES = ("/catalogue", "/rules", "/health", "/ledger/position", "/schema",
-                   "/disclosures", "/system/clock", "/audit/public-key", "/audit/proofs/consistency")
+                   "/disclosures", "/system/clock", "/audit/public-key", "/audit/proofs/consistency",
+                   "/ocds")
 # Tree heads are published for anyone to keep; asking for a new one is for operators and auditors
 # (signing what is recorded records nothing).
 PUBLIC_READS = ("/audit/tree-heads",)
