@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -50,8 +51,11 @@ def _korean(now: datetime | None) -> datetime | None:
 
 @click.group(help="dsledger: the ledger of digital-service usage contracts. The database comes "
                   "from DSLEDGER_DATABASE_URL (default: SQLite under DSLEDGER_DATA_DIR=./var).")
-def main() -> None:
-    pass
+@click.pass_context
+def main(context: click.Context) -> None:
+    # libpq names every PostgreSQL connection after the command that opened it, so an operator
+    # can tell API, projection worker and scheduler apart in pg_stat_activity.
+    os.environ.setdefault("PGAPPNAME", f"dsledger-{context.invoked_subcommand or 'cli'}")
 
 
 @main.command(help="Bring the read-model schema up to date (the service also does this on start).")

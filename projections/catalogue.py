@@ -3,11 +3,11 @@ a normalised text for keyword search (Korean included), kept current from Digita
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import msgspec
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from domain.service import DigitalService, service_status
 from domain.text import normalise, squeeze
@@ -84,6 +84,8 @@ class CatalogueView(View):
     name: ClassVar[str] = "catalogue"
     tables = (catalogue_services,)
 
+    _batch: _Batch | None = None
+
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if type(event).__qualname__.split(".")[0] != DigitalService.__name__:
             return
@@ -91,6 +93,30 @@ class CatalogueView(View):
         if handler is None:
             return
         handler(self, conn, event, position)
+
+    def apply_batch(self, conn: Connection, items: Sequence[tuple[int, Any]]) -> None:
+        # A service's events come in runs (selected, registered, certified, listed…): read each
+        # row once, change it in memory, and write it once per batch, not once per event.
+        ours = [(position, event) for position, event in items
+                if type(event).__qualname__.split(".")[0] == DigitalService.__name__]
+        if not ours:
+            return
+        batch = _Batch()
+        ids = {str(event.originator_id) for _, event in ours}
+        table = catalogue_services
+        for row in conn.execute(select(table).where(table.c.service_id.in_(ids))).mappings():
+            batch.rows[row["service_id"]] = dict(row)
+        self._batch = batch
+        try:
+            for position, event in ours:
+                self.apply(conn, event, position)
+        finally:
+            self._batch = None
+        if batch.new:
+            conn.execute(insert(table), [batch.rows[key] for key in batch.new])
+        changed = [{**batch.rows[key], "_key": key} for key in sorted(batch.dirty - set(batch.new))]
+        if changed:
+            conn.execute(update(table).where(table.c.service_id == bindparam("_key")), changed)
 
     def _selected(self, conn: Connection, event: Any, position: int) -> None:
         row: Row = {
@@ -111,21 +137,29 @@ class CatalogueView(View):
             **certification_columns([]),
         }
         row.update(status_columns(row))
-        conn.execute(insert(catalogue_services).values(
-            **row, updated_at=event.timestamp, version=event.originator_version, position=position,
-        ))
+        row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
+        if self._batch is not None:
+            self._batch.rows[row["service_id"]] = row
+            self._batch.new[row["service_id"]] = None
+            return
+        conn.execute(insert(catalogue_services).values(**row))
 
     def _change(self, conn: Connection, event: Any, position: int,
                 changes: Callable[[Row], Row]) -> None:
         table = catalogue_services
-        current = conn.execute(
-            select(table).where(table.c.service_id == str(event.originator_id))
-        ).mappings().one()
-        row = dict(current)
+        key = str(event.originator_id)
+        if self._batch is not None and key in self._batch.rows:
+            row = self._batch.rows[key]
+        else:
+            row = dict(conn.execute(select(table).where(table.c.service_id == key)).mappings().one())
         row.update(changes(row))
         row.update(status_columns(row))
         row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
-        conn.execute(update(table).where(table.c.service_id == row["service_id"]).values(**row))
+        if self._batch is not None:
+            self._batch.rows[key] = row
+            self._batch.dirty.add(key)
+            return
+        conn.execute(update(table).where(table.c.service_id == key).values(**row))
 
     def _registered(self, conn: Connection, event: Any, position: int) -> None:
         self._change(conn, event, position,
@@ -172,6 +206,13 @@ class CatalogueView(View):
 
 def _certifications(row: Row) -> list[Certification]:
     return msgspec.convert(row["certifications"], list[Certification])
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+        self.new: dict[str, None] = {}  # insertion order: rows are inserted as they were selected
+        self.dirty: set[str] = set()
 
 
 def _flag_handler(name: str, value: bool) -> Callable[[CatalogueView, Connection, Any, int], None]:
