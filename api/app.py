@@ -27,6 +27,7 @@ from api.controllers.services import ServiceController
 from api.controllers.system import ClockController, SystemController
 from api.idempotency import idempotency_middleware
 from api.problems import internal_error, problem_details_config
+from api.web import home, template_config, web_router
 from dsledger.runtime import Runtime
 from scheduler.runner import DeadlineScheduler
 
@@ -62,13 +63,14 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
                         ProcurementController, RequestInboxController, ContractController,
                         InspectionController, ReportController, ClockController,
                         DisclosureController, CatalogueStatisticsController, HistoryController,
-                        AuditController, EvidenceController, OcdsController],
+                        AuditController, EvidenceController, OcdsController, home, web_router],
         on_app_init=[auth.on_app_init],
         middleware=[idempotency_middleware(runtime.db)],
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={Exception: internal_error},
         lifespan=[projector_lifespan],
         state=State({"runtime": runtime}),
+        template_config=template_config(),
         openapi_config=OpenAPIConfig(
             title="dsledger",
             version="0.1.0",

@@ -16,12 +16,18 @@ from api.schemas.audit import ConsistencyProofBody, InclusionProofBody, PublicKe
 from domain import rules
 from domain.actor import Role
 from domain.rules import refuse
+from dsledger.runtime import Runtime
 from dsledger.tree_heads import TreeHead, public_key_bytes
 from dsledger.verify import Verifier, VerifyReport
 from projections.merkle_log import RECORD_FORMAT, StoredTree
 
 Req = Request[Any, Any, Any]
 Size = Annotated[int, Parameter(ge=1, le=10**12)]
+
+
+def verify_log(runtime: Runtime) -> VerifyReport:
+    """Recompute the whole verifiable log from the stored events, as ``dsledger verify`` does."""
+    return Verifier(runtime.ledger.recorder, runtime.db, runtime.tree_heads.public_key).run()
 
 
 def _head(request: Req, size: int | None, field: str) -> TreeHead:
@@ -69,8 +75,7 @@ class AuditController(Controller):
          summary="Recompute the whole log from the stored events now, as dsledger verify does "
                  "(auditor)")
     def verification(self, request: Req) -> VerifyReport:
-        runtime = runtime_of(request.app.state)
-        return Verifier(runtime.ledger.recorder, runtime.db, runtime.tree_heads.public_key).run()
+        return verify_log(runtime_of(request.app.state))
 
     @get("/proofs/inclusion", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
          summary="Proof that an event is in a signed tree (auditor)")

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get
+from litestar.datastructures import MultiDict
 from litestar.params import FromPath, Parameter
 
 from api.auth import PUBLIC
@@ -44,17 +45,18 @@ def annex_page(page: SearchPage) -> AnnexPage:
                      service_type=service_type.value if service_type else None, filters=filters)
 
 
-def conditions_from_query(page: SearchPage, request: Request[Any, Any, Any]) -> SearchConditions:
+def conditions_from_query(page: SearchPage, query: MultiDict[str]) -> SearchConditions:
     """Read the query string strictly: an unknown parameter is refused, not ignored, so a client
-    never believes a filter was applied when it was not."""
+    never believes a filter was applied when it was not. The web pages pass their query here too,
+    less their own ``lang``, so a page and the API refuse exactly the same searches."""
     raw: dict[str, Any] = {"page": page.value}
-    for name in request.query_params:
+    for name in query:
         if name not in _QUERY_NAMES:
             refuse(rules.SEARCH_FILTER_NOT_ON_PAGE, name, page=page.value, page_ko=page.ko,
                    filter=name, offered=", ".join(f.value for f in ANNEX[page]))
         if name in _PAGING:
             continue
-        values = request.query_params.getall(name)
+        values = query.getall(name)
         if name == "keywords":
             raw[name] = " ".join(values)
         elif name in {Filter.MALL_LISTED.value, Filter.INNOVATION_PRODUCT.value}:
@@ -97,8 +99,8 @@ class CatalogueController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> SearchResponse:
-        search_page = _page(page)
-        conditions = conditions_from_query(search_page, request)
+        search_page = page_named(page)
+        conditions = conditions_from_query(search_page, request.query_params)
         await_min_position(request)
         with runtime_of(request.app.state).db.connect() as conn:
             result = search_catalogue(conn, conditions, limit=limit, offset=offset)
@@ -117,7 +119,7 @@ class CatalogueController(Controller):
         return ServiceEntry.from_row(row)
 
 
-def _page(value: str) -> SearchPage:
+def page_named(value: str) -> SearchPage:
     try:
         return SearchPage(value)
     except ValueError:

@@ -42,7 +42,8 @@ from dsledger.runtime import Runtime
 
 Req = Request[Principal, Any, Any]
 AggregateId = FromPath[UUID]
-Readers = [allow(Role.AUDITOR, Role.AGENCY)]
+HISTORY_ROLES = (Role.AUDITOR, Role.AGENCY)
+Readers = [allow(*HISTORY_ROLES)]
 _MAX_VERSION = 1_000_000_000
 
 _ENVELOPE = {field.name for field in dataclasses.fields(LedgerAggregate.Event)} | {
@@ -58,7 +59,7 @@ _KINDS = {
 
 
 @dataclasses.dataclass(frozen=True)
-class _History:
+class History:
     """One aggregate's events, in order, with each one's place in the global sequence."""
 
     aggregate_id: UUID
@@ -122,24 +123,30 @@ def _positions(runtime: Runtime, aggregate_id: UUID) -> dict[int, int]:
     return {int(version): int(position) for version, position in rows}
 
 
-def _history(request: Req, aggregate_id: UUID) -> tuple[_History, LedgerAggregate]:
-    """The aggregate's history and its current state, once the caller may read it."""
-    runtime = runtime_of(request.app.state)
+def load_history(runtime: Runtime, aggregate_id: UUID) -> tuple[History, LedgerAggregate]:
+    """The aggregate's history as the log holds it, and its current state, for any reader; the
+    caller checks the reader with :func:`require_reader`."""
     ledger = runtime.ledger
     stored = ledger.recorder.select_events(aggregate_id)
     if not stored:
         refuse(rules.HISTORY_NOT_FOUND, "aggregate_id", aggregate_id=str(aggregate_id))
     events = [cast(LedgerAggregate.Event, ledger.mapper.to_domain_event(item)) for item in stored]
     # Read after the events: the log only grows, so every event read above has its position.
-    history = _History(aggregate_id, events, _positions(runtime, aggregate_id))
-    current = history.replay(history.last_version)
-    _require_reader(request.user, current)
+    history = History(aggregate_id, events, _positions(runtime, aggregate_id))
+    return history, history.replay(history.last_version)
+
+
+def _history(request: Req, aggregate_id: UUID) -> tuple[History, LedgerAggregate]:
+    """The aggregate's history and its current state, once the caller may read it."""
+    history, current = load_history(runtime_of(request.app.state), aggregate_id)
+    require_reader(request.user, current)
     return history, current
 
 
-def _require_reader(principal: Principal, aggregate: LedgerAggregate) -> None:
+def require_reader(principal: Principal, aggregate: LedgerAggregate) -> None:
     """Auditors read everything; an agency only the procurements and contracts its own state
-    names it the owner of."""
+    names it the owner of. The routes' guards keep every other role out first; the web pages,
+    which read a cookie rather than a bearer header, do so with :func:`require_history_role`."""
     if principal.role is not Role.AGENCY:
         return
     if not isinstance(aggregate, Procurement | Contract):
@@ -151,7 +158,14 @@ def _require_reader(principal: Principal, aggregate: LedgerAggregate) -> None:
                owner_kind_ko="수요기관")
 
 
-def _require_version(history: _History, aggregate: LedgerAggregate, version: int,
+def require_history_role(principal: Principal) -> None:
+    """What the routes' guard checks, for callers without one."""
+    if principal.role not in HISTORY_ROLES:
+        refuse(rules.AUTH_ROLE_FORBIDDEN, role=principal.role.value,
+               allowed=", ".join(role.value for role in HISTORY_ROLES))
+
+
+def _require_version(history: History, aggregate: LedgerAggregate, version: int,
                      parameter: str) -> None:
     if version > history.last_version:
         kind, kind_ko = _kind(aggregate)
@@ -159,7 +173,7 @@ def _require_version(history: _History, aggregate: LedgerAggregate, version: int
                version=version, last=history.last_version)
 
 
-def _version_at(history: _History, aggregate: LedgerAggregate, at: datetime) -> int:
+def _version_at(history: History, aggregate: LedgerAggregate, at: datetime) -> int:
     """The version of the last event recorded at or before ``at``. Events are recorded in the
     order of the ledger's clock, which only moves forward, so their times never decrease."""
     if at.tzinfo is None:

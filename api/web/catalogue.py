@@ -1,0 +1,70 @@
+"""The public catalogue search as pages: the annex's six pages, each with only its own filters.
+
+The form's fields are named exactly as the API's query parameters and the query goes through the
+API's own :func:`conditions_from_query` and :func:`search_catalogue`, so a page refuses and finds
+exactly what the API does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.datastructures import MultiDict
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from api.auth import Principal
+from api.commands import runtime_of
+from api.controllers.catalogue import conditions_from_query, page_named
+from api.web.i18n import Translator, choose_language
+from api.web.rendering import SignedIn, paging, render
+from domain.search import ANNEX, SearchConditions, SearchPage
+from projections.catalogue_search import search_catalogue
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
+
+
+def _filters(page: SearchPage, conditions: SearchConditions, t: Translator) -> list[dict[str, Any]]:
+    """The page's filters as the form shows them, with what the person ticked."""
+    shown = []
+    for flt, values in ANNEX[page].items():
+        chosen = getattr(conditions, flt.value)
+        options = None if values is None else [
+            {"value": value.value, "label": t.label(value), "checked": value in chosen}
+            for value in sorted(values, key=lambda member: str(member.value))]
+        shown.append({"name": flt.value, "label": t(f"filter.{flt.value}"), "options": options,
+                      "checked": chosen is True})
+    return shown
+
+
+def search_page(request: Request[Any, Any, Any], principal: Principal | None, page: SearchPage,
+                limit: int, offset: int) -> Template:
+    # ``lang`` is the page's own parameter; every other one is the API's and is read as strictly.
+    query = MultiDict([(name, value) for name, value in request.query_params.multi_items()
+                       if name != "lang"])
+    conditions = conditions_from_query(page, query)
+    with runtime_of(request.app.state).db.connect() as conn:
+        result = search_catalogue(conn, conditions, limit=limit, offset=offset)
+    t = Translator(choose_language(request)[0])
+    return render(
+        request, principal, "catalogue.html", page=page, pages=list(SearchPage),
+        conditions=conditions, filters=_filters(page, conditions, t), result=result,
+        **paging(request, offset=offset, shown=len(result.hits), size=limit,
+                 total=result.total),
+    )
+
+
+class CataloguePages(Controller):
+    path = "/catalogue"
+
+    @get("/", sync_to_thread=True)
+    def all_types(self, request: Request[Any, Any, Any], principal: SignedIn,
+                  limit: Limit = 20, offset: Offset = 0) -> Template:
+        return search_page(request, principal, SearchPage.ALL, limit, offset)
+
+    @get("/{page:str}", sync_to_thread=True)
+    def one_page(self, request: Request[Any, Any, Any], principal: SignedIn, page: FromPath[str],
+                 limit: Limit = 20, offset: Offset = 0) -> Template:
+        return search_page(request, principal, page_named(page), limit, offset)
