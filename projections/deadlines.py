@@ -7,6 +7,7 @@ so a rebuild recreates every pending deadline. The scheduler reads the pending r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -44,10 +45,18 @@ class DeadlineView(View):
     tables = (deadlines,)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        aggregate, name = type(event).__qualname__.split(".")[0], type(event).__name__
-        handler = getattr(self, f"_{aggregate}_{name}", None)
-        if handler is not None:
-            handler(_Writer(conn, event, position))
+        self.apply_batch(conn, [(position, event)])
+
+    def apply_batch(self, conn: Connection, items: Sequence[tuple[int, Any]]) -> None:
+        # Most deadlines are added and not touched again within a batch (a service selected,
+        # registered and certified): new rows wait in one buffer and go in with one statement.
+        added = _Added()
+        for position, event in items:
+            aggregate, name = type(event).__qualname__.split(".")[0], type(event).__name__
+            handler = getattr(self, f"_{aggregate}_{name}", None)
+            if handler is not None:
+                handler(_Writer(conn, event, position, added))
+        added.flush(conn)
 
     # --- digital services ---------------------------------------------------------------------
     def _DigitalService_Selected(self, w: _Writer) -> None:
@@ -245,16 +254,37 @@ class DeadlineView(View):
         self._report_settled(w, "fired")
 
 
+class _Added:
+    """Deadlines added in this batch and not yet written. A read of one of them is answered from
+    here; anything that reads or changes other rows writes them first, so every statement sees
+    what the events before it did."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+
+    def flush(self, conn: Connection) -> None:
+        if self.rows:
+            conn.execute(insert(deadlines), list(self.rows.values()))
+            self.rows.clear()
+
+
 class _Writer:
     """Writes one event's effect on the deadlines, in the projection's transaction."""
 
-    def __init__(self, conn: Connection, event: Any, position: int) -> None:
+    def __init__(self, conn: Connection, event: Any, position: int, added: _Added) -> None:
         self.conn = conn
         self.event = event
         self.position = position
         self.aggregate_id = str(event.originator_id)
+        self.added = added
+
+    def _write(self) -> Connection:
+        self.added.flush(self.conn)
+        return self.conn
 
     def get(self, key: str) -> Row | None:
+        if key in self.added.rows:
+            return dict(self.added.rows[key])
         row = self.conn.execute(select(deadlines).where(deadlines.c.deadline_id == key)
                                 ).mappings().one_or_none()
         return dict(row) if row is not None else None
@@ -265,24 +295,24 @@ class _Writer:
         key = deadline_id(kind, owner, subject)
         if self.get(key) is not None:
             return
-        self.conn.execute(insert(deadlines).values(
+        self.added.rows[key] = dict(
             deadline_id=key, kind=kind.rule.kind, aggregate_type=aggregate_type,
             aggregate_id=owner, subject=subject, settled_by=None, fires_on=fires_on,
             counting=kind.rule.counting.value, state="pending", detail=detail, note=None,
-            created_position=self.position, updated_position=self.position))
+            created_position=self.position, updated_position=self.position)
 
     def update(self, key: str, **values: Any) -> None:
-        self.conn.execute(update(deadlines).where(deadlines.c.deadline_id == key)
-                          .values(**values, updated_position=self.position))
+        self._write().execute(update(deadlines).where(deadlines.c.deadline_id == key)
+                              .values(**values, updated_position=self.position))
 
     def settle(self, key: str, state: str) -> None:
         """Record what became of a deadline; a deadline already fired stays fired."""
-        self.conn.execute(update(deadlines).where(deadlines.c.deadline_id == key,
-                                                  deadlines.c.state != "fired")
-                          .values(state=state, updated_position=self.position))
+        self._write().execute(update(deadlines).where(deadlines.c.deadline_id == key,
+                                                      deadlines.c.state != "fired")
+                              .values(state=state, updated_position=self.position))
 
     def move(self, kind: DeadlineKind, fires_on: date) -> None:
-        self.conn.execute(update(deadlines).where(
+        self._write().execute(update(deadlines).where(
             deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.kind == kind.rule.kind,
             deadlines.c.state == "pending").values(fires_on=fires_on,
                                                    updated_position=self.position))
@@ -291,10 +321,10 @@ class _Writer:
         where = [deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.state == "pending"]
         if kind is not None:
             where.append(deadlines.c.kind == kind.rule.kind)
-        self.conn.execute(update(deadlines).where(*where)
-                          .values(state="void", updated_position=self.position))
+        self._write().execute(update(deadlines).where(*where)
+                              .values(state="void", updated_position=self.position))
 
     def report_row(self) -> Row | None:
-        row = self.conn.execute(select(deadlines).where(
+        row = self._write().execute(select(deadlines).where(
             deadlines.c.settled_by == self.aggregate_id)).mappings().one_or_none()
         return dict(row) if row is not None else None
