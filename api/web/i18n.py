@@ -105,6 +105,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "timeline.integrity": ("원장 무결성", "Log integrity"),
     "timeline.verified": ("무결성 확인됨", "verified"),
     "timeline.broken": ("무결성 위반", "integrity broken"),
+    "timeline.contract_verified": (
+        "이 계약의 저장된 사건을 모두 다시 해시하여 머클 로그의 잎과 대조했고, {proven}/{total}건은 "
+        "서명된 트리 헤드에 포함됨을 증명했습니다.",
+        "Re-hashed every stored event of this contract against its Merkle leaf and proved "
+        "{proven} of {total} included in the signed tree head."),
+    "timeline.event_problem": ("버전 {version} (원장 순번 {sequence}): {detail}",
+                               "Version {version} (ledger sequence {sequence}): {detail}"),
+    "timeline.log_verified": ("원장 전체 무결성 확인됨", "whole log verified"),
+    "timeline.log_broken": ("원장 전체 무결성 위반", "whole log integrity broken"),
+    "timeline.verify_log": ("원장 전체 재검증 (모든 사건을 다시 읽습니다)",
+                            "Verify the whole log now (re-reads every event)"),
     "timeline.verified_detail": (
         "저장된 사건 {events}건을 다시 해시하여 머클 로그({logged}건)와 서명된 트리 헤드 {heads}개를 "
         "확인했습니다. 루트 {root}",

@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from uuid import UUID
 
 from litestar.testing import TestClient
 
 from domain import rules
 from domain.rules import RuleViolation
 from dsledger.runtime import Runtime
+from tests.audit.test_verify_tampering import RawEvents
 from tests.principals import AGENCY, AUDITOR, OPERATOR, OTHER_AGENCY, bearer, provider
 from tests.web.conftest import sign_in, sign_out
 
@@ -160,6 +162,38 @@ def test_the_timeline_shows_every_event_its_actor_and_the_logs_integrity_to_an_a
     assert "이 계약의 사건 2/2건이 서명된 트리에 포함됨" in shown
     english = text(client.get(url, params={"lang": "en"}))
     assert "verified" in english and "Concluded" in english
+
+
+def test_the_timeline_names_an_event_altered_behind_the_ledgers_back(
+        client: TestClient[Any], runtime: Runtime, contract_id: str) -> None:
+    runtime.tree_heads.publish(runtime.now())
+    concluded = runtime.ledger.recorder.select_events(UUID(contract_id))[0]
+    raw = RawEvents(runtime)
+    sequence = next(s for s in range(1, runtime.projector.head() + 1)
+                    if raw.identity(s) == (contract_id, 1))
+    raw.backdate(sequence)  # a forgery that still reads as an event, so the page can show it
+    assert bytes(runtime.ledger.recorder.select_events(UUID(contract_id))[0].state) != bytes(
+        concluded.state)
+    sign_in(client, AUDITOR)
+    shown = text(client.get(f"/web/contracts/{contract_id}/timeline"))
+    assert "무결성 위반" in shown and "무결성 확인됨" not in shown
+    assert f"버전 1 (원장 순번 {sequence})" in shown
+    assert "the stored event no longer hashes to the leaf the log recorded" in shown
+
+
+def test_only_an_auditor_may_ask_the_timeline_to_verify_the_whole_log(
+        client: TestClient[Any], runtime: Runtime, contract_id: str) -> None:
+    url = f"/web/contracts/{contract_id}/timeline"
+    sign_in(client, AUDITOR)
+    assert "원장 전체 재검증" in text(client.get(url))
+    whole = text(client.get(url, params={"verify": "log"}))
+    head = runtime.projector.head()
+    assert "원장 전체 무결성 확인됨" in whole
+    assert f"저장된 사건 {head}건을 다시 해시하여" in whole
+    sign_out(client)
+    sign_in(client, AGENCY)
+    assert "원장 전체 재검증" not in text(client.get(url))
+    assert client.get(url, params={"verify": "log"}).status_code == 403
 
 
 def test_the_timeline_is_refused_to_everyone_but_auditors_and_the_owning_agency(
