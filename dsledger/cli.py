@@ -312,6 +312,7 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
                   f"({settings.sqlalchemy_url().split('@')[-1]})")
     console.print(f"API:      {base}/")
     console.print(f"OpenAPI:  {base}/schema  (JSON: {base}/schema/openapi.json)")
+    console.print(f"Web:      {base}/web/catalogue  (sign in at {base}/web/sign-in with a token)")
     console.print(f"Try:      curl '{base}/catalogue/pages/saas/services?keywords=전자결재'")
     console.print("Tokens:   dsledger token --role operator --sub nia-officer-1")
     deadline_scheduler = DeadlineScheduler(runtime) if with_scheduler else None
