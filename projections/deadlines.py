@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.actor import KOREA
 from domain.deadlines import (
@@ -255,16 +257,19 @@ class DeadlineView(View):
 
 
 class _Added:
-    """Deadlines added in this batch and not yet written. A read of one of them is answered from
-    here; anything that reads or changes other rows writes them first, so every statement sees
-    what the events before it did."""
+    """Deadlines added in this batch and not yet written. Anything that reads or changes other
+    rows writes them first, so every statement sees what the events before it did. An added
+    deadline that exists already is dropped when written (the first one stands), so adding costs
+    no read."""
 
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
-            conn.execute(insert(deadlines), list(self.rows.values()))
+            dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            conn.execute(dialect_insert(deadlines).on_conflict_do_nothing(
+                index_elements=[deadlines.c.deadline_id]), list(self.rows.values()))
             self.rows.clear()
 
 
@@ -283,17 +288,18 @@ class _Writer:
         return self.conn
 
     def get(self, key: str) -> Row | None:
-        if key in self.added.rows:
-            return dict(self.added.rows[key])
         row = self.conn.execute(select(deadlines).where(deadlines.c.deadline_id == key)
                                 ).mappings().one_or_none()
-        return dict(row) if row is not None else None
+        if row is not None:
+            return dict(row)  # a stored row wins over one added again in this batch
+        added = self.added.rows.get(key)
+        return dict(added) if added is not None else None
 
     def add(self, kind: DeadlineKind, aggregate_type: str, subject: str, fires_on: date,
             detail: dict[str, Any], aggregate_id: str | None = None) -> None:
         owner = aggregate_id or self.aggregate_id
         key = deadline_id(kind, owner, subject)
-        if self.get(key) is not None:
+        if key in self.added.rows:
             return
         self.added.rows[key] = dict(
             deadline_id=key, kind=kind.rule.kind, aggregate_type=aggregate_type,

@@ -21,7 +21,7 @@ from uuid import UUID
 import msgspec
 from pymerkle import BaseMerkleTree
 from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import Connection, Table, and_, func, insert, or_, select
 
 from projections.engine import View
 from projections.tables import merkle_leaves, merkle_nodes
@@ -133,8 +133,24 @@ class MerkleLogView(View):
             nodes.extend({"level": level, "idx": index, "hash": digest}
                          for level, index, digest in compact.append(record.leaf_hash()))
         if leaves:
-            conn.execute(insert(merkle_leaves), leaves)
-            conn.execute(insert(merkle_nodes), nodes)
+            _bulk_insert(conn, merkle_leaves, leaves)
+            _bulk_insert(conn, merkle_nodes, nodes)
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL takes a rebuild's three rows per event fastest by COPY, in the view's own
+    transaction; SQLite's executemany is already a loop in C."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = [column.name for column in table.columns]
+    cursor = conn.connection.cursor()
+    try:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+    finally:
+        cursor.close()
 
 
 def _peaks(conn: Connection, size: int) -> list[bytes]:
