@@ -53,6 +53,9 @@ class DeadlineView(View):
         # Most deadlines are added and not touched again within a batch (a service selected,
         # registered and certified): new rows wait in one buffer and go in with one statement.
         added = _Added()
+        # A registration reads its selection's validity deadline: read them all at once.
+        added.prefetch(conn, [deadline_id(DeadlineKind.SELECTION_VALIDITY, str(e.originator_id))
+                              for _, e in items if type(e).__qualname__ == "DigitalService.Registered"])
         for position, event in items:
             aggregate, name = type(event).__qualname__.split(".")[0], type(event).__name__
             handler = getattr(self, f"_{aggregate}_{name}", None)
@@ -264,13 +267,30 @@ class _Added:
 
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
+        self.stored: dict[str, Row | None] = {}
+        """Stored rows read ahead (None: not stored), valid until this batch writes anything."""
+
+    def prefetch(self, conn: Connection, keys: Sequence[str]) -> None:
+        if keys:
+            self.stored = dict.fromkeys(keys)
+            self.stored.update({row["deadline_id"]: dict(row) for row in conn.execute(
+                select(deadlines).where(deadlines.c.deadline_id.in_(keys))).mappings()})
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
             dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
             conn.execute(dialect_insert(deadlines).on_conflict_do_nothing(
                 index_elements=[deadlines.c.deadline_id]), list(self.rows.values()))
+            for key, row in self.rows.items():
+                if key in self.stored and self.stored[key] is None:
+                    self.stored[key] = row
             self.rows.clear()
+
+    def forget(self, *, key: str | None = None, aggregate_id: str | None = None) -> None:
+        """Drop what was read ahead of rows a statement is about to change."""
+        for known in [k for k in self.stored
+                      if k == key or (aggregate_id and k.split(":")[1] == aggregate_id)]:
+            del self.stored[known]
 
 
 class _Writer:
@@ -283,13 +303,17 @@ class _Writer:
         self.aggregate_id = str(event.originator_id)
         self.added = added
 
-    def _write(self) -> Connection:
+    def _write(self, *, key: str | None = None, aggregate_id: str | None = None) -> Connection:
         self.added.flush(self.conn)
+        self.added.forget(key=key, aggregate_id=aggregate_id)
         return self.conn
 
     def get(self, key: str) -> Row | None:
-        row = self.conn.execute(select(deadlines).where(deadlines.c.deadline_id == key)
-                                ).mappings().one_or_none()
+        if key in self.added.stored:
+            row: Any = self.added.stored[key]
+        else:
+            row = self.conn.execute(select(deadlines).where(deadlines.c.deadline_id == key)
+                                    ).mappings().one_or_none()
         if row is not None:
             return dict(row)  # a stored row wins over one added again in this batch
         added = self.added.rows.get(key)
@@ -308,17 +332,17 @@ class _Writer:
             created_position=self.position, updated_position=self.position)
 
     def update(self, key: str, **values: Any) -> None:
-        self._write().execute(update(deadlines).where(deadlines.c.deadline_id == key)
-                              .values(**values, updated_position=self.position))
+        self._write(key=key).execute(update(deadlines).where(deadlines.c.deadline_id == key)
+                                     .values(**values, updated_position=self.position))
 
     def settle(self, key: str, state: str) -> None:
         """Record what became of a deadline; a deadline already fired stays fired."""
-        self._write().execute(update(deadlines).where(deadlines.c.deadline_id == key,
-                                                      deadlines.c.state != "fired")
-                              .values(state=state, updated_position=self.position))
+        self._write(key=key).execute(update(deadlines).where(deadlines.c.deadline_id == key,
+                                                             deadlines.c.state != "fired")
+                                     .values(state=state, updated_position=self.position))
 
     def move(self, kind: DeadlineKind, fires_on: date) -> None:
-        self._write().execute(update(deadlines).where(
+        self._write(aggregate_id=self.aggregate_id).execute(update(deadlines).where(
             deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.kind == kind.rule.kind,
             deadlines.c.state == "pending").values(fires_on=fires_on,
                                                    updated_position=self.position))
@@ -327,8 +351,8 @@ class _Writer:
         where = [deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.state == "pending"]
         if kind is not None:
             where.append(deadlines.c.kind == kind.rule.kind)
-        self._write().execute(update(deadlines).where(*where)
-                              .values(state="void", updated_position=self.position))
+        self._write(aggregate_id=self.aggregate_id).execute(
+            update(deadlines).where(*where).values(state="void", updated_position=self.position))
 
     def report_row(self) -> Row | None:
         row = self._write().execute(select(deadlines).where(

@@ -84,17 +84,29 @@ def dump(runtime: Runtime) -> list[dict[str, Any]]:
         return [dict(row) for row in rows.mappings()]
 
 
-def test_a_rebuild_from_zero_equals_the_incremental_build(runtime: Runtime) -> None:
+def every_view(runtime: Runtime) -> dict[str, list[dict[str, Any]]]:
+    with runtime.db.connect() as conn:
+        return {table.name: [dict(row) for row in conn.execute(
+                    select(table).order_by(*table.primary_key.columns)).mappings()]
+                for view in runtime.projector.views for table in view.tables}
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_a_rebuild_from_zero_equals_the_incremental_build(runtime: Runtime, batch_size: int,
+                                                           ) -> None:
+    # Views that apply a batch in a few statements (catalogue, deadlines, Merkle log) must give
+    # the same rows whether events arrive one by one, a few at a time, or all at once.
     record_history(runtime)
     engine = runtime.projector
-    engine.batch_size = 7
+    engine.batch_size = batch_size
     engine.catch_up()
-    incremental = dump(runtime)
-    assert len(incremental) == 30
+    incremental = every_view(runtime)
+    assert len(incremental["catalogue_services"]) == 30
+    assert len(incremental["deadlines"]) > 60
     assert engine.position() == engine.head()
     engine.batch_size = 500
     engine.rebuild()
-    assert dump(runtime) == incremental
+    assert every_view(runtime) == incremental
     assert engine.position() == engine.head()
 
 
