@@ -26,8 +26,10 @@ from projections.procurements import ProcurementView
 
 def make_engine(settings: Settings) -> Engine:
     if settings.is_postgres:
-        return create_engine(settings.sqlalchemy_url(), pool_size=10, max_overflow=10,
-                             pool_pre_ping=True)
+        # SQLAlchemy's pool opens connections only on demand, so it may keep what it opened up
+        # to the cap (no reconnect churn under load); the event store's pool is the eager one.
+        return create_engine(settings.sqlalchemy_url(), pool_size=settings.pool_max,
+                             max_overflow=0, pool_pre_ping=True)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.sqlalchemy_url(),
                            connect_args={"timeout": 30, "check_same_thread": False})
@@ -57,7 +59,7 @@ class Runtime:
         self.clock = clock
         self.db = make_engine(settings)
         migrate(self.db)
-        self.ledger = Ledger(env=settings.ledger_env())
+        self.ledger = Ledger(env=settings.ledger_recorder_env())
         self.ledger.contract_index = ContractsReader(self.db)
         self.projector = ProjectionEngine(
             self.ledger,

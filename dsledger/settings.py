@@ -12,6 +12,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import msgspec
+from eventsourcing.utils import get_topic
+
+from dsledger.group_commit import GroupCommitApplicationRecorder
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -27,7 +30,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     run_projector: bool = True
+    group_commit: bool = True
+    """PostgreSQL only: concurrent commands share one transaction and one COMMIT, in one global
+    order (``dsledger/group_commit.py``, ``docs/group-commit.md``); off, the library's recorder."""
     projection_batch_size: int = 500
+    pool_idle: int = 2
+    """PostgreSQL connections the event store's pool opens at start and keeps. The library opens
+    its pool's minimum eagerly, so a generous minimum times every process (API workers,
+    projection worker, schedulers) exhausts the server's ``max_connections`` before any load."""
+    pool_max: int = 10
+    """The most connections each of a process's two pools (event store, views) opens under load;
+    beyond it a request waits for a free connection instead of failing."""
     ocds_prefix: str = "ocds-dsledger"
     """The OCDS ocid prefix; the default is for development only — register a real one with the Open
     Contracting Partnership before publishing."""
@@ -43,8 +56,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             jwt_secret=env.get("DSLEDGER_JWT_SECRET") or _development_secret(data_dir),
             host=env.get("DSLEDGER_HOST", "127.0.0.1"),
             port=int(env.get("DSLEDGER_PORT", "8000")),
-            run_projector=env.get("DSLEDGER_RUN_PROJECTOR", "yes").lower() not in {"0", "no", "false"},
+            run_projector=_enabled(env, "DSLEDGER_RUN_PROJECTOR"),
+            group_commit=_enabled(env, "DSLEDGER_GROUP_COMMIT"),
             projection_batch_size=int(env.get("DSLEDGER_PROJECTION_BATCH_SIZE", "500")),
+            pool_idle=int(env.get("DSLEDGER_POOL_IDLE", "2")),
+            pool_max=int(env.get("DSLEDGER_POOL_MAX", "10")),
             signing_key_path=(Path(env["DSLEDGER_SIGNING_KEY"]).resolve()
                               if env.get("DSLEDGER_SIGNING_KEY") else None),
             tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),
@@ -60,7 +76,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return Path(self.database_url.removeprefix("sqlite:///"))
 
     def ledger_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for this database."""
+        """The eventsourcing library's settings for this database, with the library's own recorders
+        (the benchmarks' stock-library baseline runs on exactly these)."""
         if not self.is_postgres:
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -75,11 +92,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_POOL_SIZE": str(self.pool_idle),
+            "POSTGRES_MAX_OVERFLOW": str(max(self.pool_max - self.pool_idle, 0)),
             "POSTGRES_LOCK_TIMEOUT": "10",
             # Never POSTGRES_ENABLE_DB_FUNCTIONS: with it the library silently drops tracking rows.
         }
+
+    def ledger_recorder_env(self) -> dict[str, str]:
+        """What the ledger runs on: ``ledger_env``, and on PostgreSQL the group-commit recorder
+        unless it is switched off (chosen through the library's APPLICATION_RECORDER_TOPIC)."""
+        env = self.ledger_env()
+        if self.is_postgres and self.group_commit:
+            env["APPLICATION_RECORDER_TOPIC"] = get_topic(GroupCommitApplicationRecorder)
+        return env
 
     @property
     def signing_key_file(self) -> Path:
@@ -94,6 +119,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def libpq_dsn(self) -> str:
         """For the LISTEN connection, which psycopg opens directly."""
         return self.database_url.replace("postgres://", "postgresql://", 1)
+
+
+def _enabled(env: dict[str, str], key: str) -> bool:
+    """A yes/no switch that is on unless set to 0, no or false."""
+    return env.get(key, "yes").lower() not in {"0", "no", "false"}
 
 
 def _development_secret(data_dir: Path) -> str:
