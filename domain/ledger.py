@@ -8,7 +8,7 @@ save, and report where in the global sequence the change landed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -108,6 +108,16 @@ STORED_STRUCTS: tuple[type[msgspec.Struct], ...] = (
 )
 
 
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's ``project_aggregate`` without its per-event ``isinstance`` against a
+    runtime-checkable Protocol, which typing answers by walking the protocol's members: about a
+    third of a command's CPU on an aggregate with a few dozen events. Every stored event here is an
+    ``Aggregate.Event`` whose ``mutate`` is what the library would call anyway."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class CommandResult(msgspec.Struct, frozen=True):
     """Where a command's events landed: the aggregate, its new version, and the global position
     of its last event (a client passes it back to read its own write from a view)."""
@@ -175,7 +185,8 @@ class Ledger(Application[UUID]):
 
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
-            aggregate: object = self.repository.get(aggregate_id, version=version)
+            aggregate: object = self.repository.get(aggregate_id, version=version,
+                                                    projector_func=replay)
         except AggregateNotFoundError:
             aggregate = None
         if not isinstance(aggregate, kind):
