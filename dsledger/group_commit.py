@@ -24,7 +24,7 @@ import copy
 import threading
 from collections import deque
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from typing import Any
 
 import psycopg
@@ -180,9 +180,17 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
                     self._send_call(curs, call)
                 pipeline.sync()
             except (psycopg.IntegrityError, psycopg.DataError) as error:
+                failure = error
+                # PostgreSQL sends an error at once, so psycopg may raise it from a later call's
+                # execute, before the Sync that ends this pipeline segment. The server skips the
+                # rest of the segment, and a COMMIT queued into it would be skipped too and come
+                # back "pipeline aborted" (an OperationalError: the whole batch would fail and
+                # every caller retry). End the segment first, whatever it still holds, so that
+                # COMMIT starts a new one; when the error came from sync() this Sync is empty.
+                with suppress(psycopg.errors.PipelineAborted):
+                    pipeline.sync()
                 # The transaction is aborted; leaving conn.transaction() normally sends COMMIT,
                 # which PostgreSQL answers with ROLLBACK (the library's insert does the same).
-                failure = error
             else:
                 return [(self._fetch_ids(curs, call), None) for call, curs in sent]
         if len(batch) == 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import select
 import threading
 import time
 import uuid
@@ -261,6 +262,45 @@ class TestGroupCommit(PostgresScratch):
         assert batches == [[None], [None, None, IntegrityError, None, None]]
         ids = [results[f"ok-{i}"][0] for i in range(4)]
         assert ids == sorted(ids)
+
+    def test_a_conflict_answered_while_its_batch_is_still_being_sent_fails_alone(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # PostgreSQL flushes an error to the client at once, while the rest of the batch may still be
+        # on its way: psycopg then raises it from a later call's execute, before the Sync that
+        # closes the pipeline segment, and the COMMIT queued behind that segment came back
+        # "pipeline aborted", an OperationalError that failed the whole batch and made every caller
+        # retry (in the test above, about one run in eight). Here the next call is sent only once
+        # the error is there to be read, so it surfaces mid-send every time.
+        recorder = self.create_recorder()
+        taken = uuid.uuid4()
+        recorder.insert_events(events_for(taken))
+        send_call = recorder._send_call
+        sends: list[UUID] = []
+
+        def send_once_the_conflict_is_back(curs: psycopg.Cursor[Any], call: group_commit._Call) -> None:
+            if sends == [others[0], taken]:
+                # The first pass, all in one segment, right after the conflicting call was sent.
+                readable, _, _ = select.select([curs.connection.fileno()], [], [], 10)
+                assert readable, "the conflict's error never came back"
+            sends.append(call.stored_events[0].originator_id)
+            send_call(curs, call)
+
+        monkeypatch.setattr(recorder, "_send_call", send_once_the_conflict_is_back)
+        others = [uuid.uuid4() for _ in range(2)]
+        batch = [group_commit._Call(events_for(originator_id), {})
+                 for originator_id in (others[0], taken, others[1])]
+        outcomes = recorder._write_batch(batch)
+
+        # Sent together, then apart (a savepoint each), and no more: no retry.
+        assert sends == [others[0], taken, others[1]] * 2
+
+        assert [error is None for _, error in outcomes] == [True, False, True]
+        assert isinstance(outcomes[1][1], IntegrityError)
+        rows = self.rows()
+        assert [row["originator_id"] for row in rows] == [taken, *others]
+        assert [row["notification_id"] for row in rows] == [1, *outcomes[0][0], *outcomes[2][0]]
+        # And the pooled connection is fit for the next batch.
+        assert recorder.insert_events(events_for(uuid.uuid4())) is not None
 
     def test_racing_callers_on_one_aggregate_get_one_commit_and_only_conflicts(self) -> None:
         # Round after round on one pooled connection: past psycopg's prepare threshold, a failed
