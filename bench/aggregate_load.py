@@ -1,6 +1,7 @@
 """Loading one aggregate with many events (10,000; tiny mode fewer): a DigitalService suspended and
 reinstated over and over. Times ``ledger.repository.get(id)`` (the current state) and
-``get(id, version=half)`` (as-of replay), milliseconds, median of the runs.
+``get(id, version=half)`` (as-of replay), milliseconds, median of the runs. The ledger snapshots
+every 100 events, so a load reads the newest snapshot at or below the version and replays the rest.
 
 Baseline, same run and database: the recorder reading the same stored events
 (``recorder.select_events``) without decoding or replaying them.

@@ -110,8 +110,9 @@ def not_measured(ran: list[str], ctx: Context) -> list[str]:
         "(views full, LISTEN/NOTIFY wake-ups) is not measured separately.",
         "Search is measured on the first page (limit 20, offset 0) of each query; deep offsets "
         "are not.",
-        "Aggregate loads are without snapshots (the ledger configures none) and without an "
-        "aggregate cache.",
+        "Aggregate loads use the ledger's snapshots (one every 100 events), so a load replays at "
+        "most 99 events after the newest snapshot; the baseline reads every stored event. "
+        "A load without snapshots is not measured; there is no aggregate cache.",
     ]
     if "projection" in ran and not ctx.sizes.projection_on_every_database:
         items.append("Projection on SQLite: the quick run measures PostgreSQL only (the full run "

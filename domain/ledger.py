@@ -8,6 +8,7 @@ save, and report where in the global sequence the change landed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, ClassVar, TypeVar
@@ -55,6 +56,7 @@ from domain.procurement import (
 from domain.provider_report import ReportedContract, SemiannualReport, report_id_for
 from domain.quality import (
     ContinuousTrigger,
+    CorrectiveAction,
     InspectionCriterion,
     InspectionDocument,
     InspectionKind,
@@ -105,6 +107,8 @@ STORED_STRUCTS: tuple[type[msgspec.Struct], ...] = (
     Criterion, CandidateScore, Evaluation, Exclusion, Budget, BudgetLine, Requirements,
     SlaMinimums, ContractedService, ContractTerms, UnitPrice, SlaAnnex, SlaTarget, SlaFigures,
     Incident, Breach, EndNotice, Amendment, Settlement, ReportedContract,
+    # Held in aggregate state only, so stored in snapshots but never in an event.
+    CorrectiveAction,
 )
 
 
@@ -116,6 +120,10 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+SNAPSHOT_INTERVAL = 100
+_log = logging.getLogger(__name__)
 
 
 class CommandResult(msgspec.Struct, frozen=True):
@@ -134,6 +142,19 @@ class Ledger(Application[UUID]):
     env: ClassVar[dict[str, str]] = {}
     contract_index: ContractIndex | None = None
     """Set by the composition root: which contracts run on a service (for the at-risk policy)."""
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = dict.fromkeys(
+        (DigitalService, Procurement, Contract, QualityInspection, SemiannualReport),
+        SNAPSHOT_INTERVAL)
+    """A snapshot every so many events, so loading a long-lived aggregate replays at most that
+    many (the log itself is untouched: snapshots live in their own table, outside the Merkle log)."""
+
+    def _take_snapshots(self, processing_event: Any) -> None:
+        # Called after the events are committed: a snapshot is only a shortcut for loading, so
+        # failing to take one must not turn a recorded command into an error for its caller.
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception:
+            _log.exception("could not snapshot after recording; loads replay from the events")
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

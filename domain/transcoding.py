@@ -23,6 +23,23 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+def unordered_transcoding(collection: type[set[Any]] | type[frozenset[Any]]) -> Transcoding:
+    """Aggregates keep sets (who returned data, which improvements were confirmed…); a snapshot of
+    one stores them sorted, so its bytes do not depend on hash randomisation."""
+
+    class UnorderedAsSortedList(Transcoding):
+        type = collection
+        name = collection.__name__
+
+        def encode(self, obj: set[Any] | frozenset[Any]) -> list[Any]:
+            return sorted(obj, key=repr)
+
+        def decode(self, data: list[Any]) -> set[Any] | frozenset[Any]:
+            return collection(data)
+
+    return UnorderedAsSortedList()
+
+
 def enum_transcoding(enum_type: type[enum.Enum]) -> Transcoding:
     class EnumAsValue(Transcoding):
         type = enum_type
@@ -59,6 +76,8 @@ def register_value_types(
     structs: Iterable[type[msgspec.Struct]],
 ) -> None:
     transcoder.register(DateAsISO())
+    transcoder.register(unordered_transcoding(set))
+    transcoder.register(unordered_transcoding(frozenset))
     for enum_type in enums:
         transcoder.register(enum_transcoding(enum_type))
     for struct_type in structs:
