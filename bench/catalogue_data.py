@@ -27,8 +27,13 @@ from domain.service import DigitalService
 from domain.values import CompanySize, DocumentKind, ProviderType, ServiceProfile, ServiceType
 from dsledger.demo import DemoService, demo_catalogue
 from dsledger.runtime import Runtime
-from projections.catalogue import certification_columns, profile_columns, status_columns
-from projections.tables import catalogue_services
+from projections.catalogue import (
+    certification_columns,
+    profile_columns,
+    search_row,
+    status_columns,
+)
+from projections.tables import catalogue_search, catalogue_services
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 CONTEXT = CommandContext(actor=Actor(principal_id="bench-loader", role=Role.OPERATOR),
@@ -150,12 +155,15 @@ def load_catalogue(runtime: Runtime, count: int, sample: int) -> LoadedCatalogue
     rows = bulk_rows(count, sample)
     with runtime.db.begin() as conn:
         for start in range(0, len(rows), 1000):
-            conn.execute(insert(catalogue_services), list(rows[start:start + 1000]))
+            chunk = list(rows[start:start + 1000])
+            conn.execute(insert(catalogue_services), chunk)
+            conn.execute(insert(catalogue_search), [search_row(row) for row in chunk])
     if runtime.settings.is_postgres:
         # The statistics autovacuum would gather a minute later; without them the first plans
         # are guesses about an empty table.
         with runtime.db.begin() as conn:
             conn.execute(text("ANALYZE catalogue_services"))
+            conn.execute(text("ANALYZE catalogue_search"))
     return LoadedCatalogue(
         services=count, projected=sample, projected_events=events,
         service_ids=tuple(str(s.id) for s in projected) + tuple(r["service_id"] for r in rows))

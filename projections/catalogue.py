@@ -21,6 +21,7 @@ from domain.values import (
 )
 from projections.engine import View
 from projections.tables import (
+    catalogue_search,
     catalogue_services,
     certification_column,
     channel_column,
@@ -82,17 +83,12 @@ def status_columns(row: Row) -> Row:
 
 class CatalogueView(View):
     name: ClassVar[str] = "catalogue"
-    tables = (catalogue_services,)
+    tables = (catalogue_services, catalogue_search)
 
     _batch: _Batch | None = None
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        if type(event).__qualname__.split(".")[0] != DigitalService.__name__:
-            return
-        handler = self._handlers.get(type(event).__name__)
-        if handler is None:
-            return
-        handler(self, conn, event, position)
+        self.apply_batch(conn, [(position, event)])
 
     def apply_batch(self, conn: Connection, items: Sequence[tuple[int, Any]]) -> None:
         # A service's events come in runs (selected, registered, certified, listed…): read each
@@ -109,16 +105,23 @@ class CatalogueView(View):
         self._batch = batch
         try:
             for position, event in ours:
-                self.apply(conn, event, position)
+                handler = self._handlers.get(type(event).__name__)
+                if handler is not None:
+                    handler(self, conn, event, position)
         finally:
             self._batch = None
-        if batch.new:
-            conn.execute(insert(table), [batch.rows[key] for key in batch.new])
-        changed = [{**batch.rows[key], "_key": key} for key in sorted(batch.dirty - set(batch.new))]
-        if changed:
-            conn.execute(update(table).where(table.c.service_id == bindparam("_key")), changed)
+        changed = sorted(batch.dirty - set(batch.new))
+        # The search table is the narrow copy the annex search filters, counts and sorts: the
+        # same rows without the profile's JSON, so a search reads a fraction of the bytes.
+        for target, columns in ((table, _full_row), (catalogue_search, search_row)):
+            if batch.new:
+                conn.execute(insert(target), [columns(batch.rows[key]) for key in batch.new])
+            if changed:
+                conn.execute(update(target).where(target.c.service_id == bindparam("_key")),
+                             [{**columns(batch.rows[key]), "_key": key} for key in changed])
 
     def _selected(self, conn: Connection, event: Any, position: int) -> None:
+        assert self._batch is not None
         row: Row = {
             "service_id": str(event.originator_id),
             "notice_number": event.notice_number,
@@ -138,28 +141,17 @@ class CatalogueView(View):
         }
         row.update(status_columns(row))
         row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
-        if self._batch is not None:
-            self._batch.rows[row["service_id"]] = row
-            self._batch.new[row["service_id"]] = None
-            return
-        conn.execute(insert(catalogue_services).values(**row))
+        self._batch.rows[row["service_id"]] = row
+        self._batch.new[row["service_id"]] = None
 
     def _change(self, conn: Connection, event: Any, position: int,
                 changes: Callable[[Row], Row]) -> None:
-        table = catalogue_services
-        key = str(event.originator_id)
-        if self._batch is not None and key in self._batch.rows:
-            row = self._batch.rows[key]
-        else:
-            row = dict(conn.execute(select(table).where(table.c.service_id == key)).mappings().one())
+        assert self._batch is not None
+        row = self._batch.rows[str(event.originator_id)]
         row.update(changes(row))
         row.update(status_columns(row))
         row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
-        if self._batch is not None:
-            self._batch.rows[key] = row
-            self._batch.dirty.add(key)
-            return
-        conn.execute(update(table).where(table.c.service_id == key).values(**row))
+        self._batch.dirty.add(row["service_id"])
 
     def _registered(self, conn: Connection, event: Any, position: int) -> None:
         self._change(conn, event, position,
@@ -202,6 +194,18 @@ class CatalogueView(View):
         self._change(conn, event, position, removed)
 
     _handlers: ClassVar[dict[str, Callable[[CatalogueView, Connection, Any, int], None]]]
+
+
+_SEARCH_COLUMNS = tuple(column.name for column in catalogue_search.columns)
+
+
+def search_row(row: Row) -> Row:
+    """A catalogue row's part in the search table."""
+    return {name: row[name] for name in _SEARCH_COLUMNS}
+
+
+def _full_row(row: Row) -> Row:
+    return row
 
 
 def _certifications(row: Row) -> list[Certification]:

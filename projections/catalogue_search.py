@@ -18,6 +18,7 @@ from domain.values import (
     SupportKind,
 )
 from projections.tables import (
+    catalogue_search,
     catalogue_services,
     certification_column,
     channel_column,
@@ -26,7 +27,8 @@ from projections.tables import (
     support_kind_column,
 )
 
-_T = catalogue_services
+_T = catalogue_search  # what a search filters, counts and sorts
+_FULL = catalogue_services  # what it shows
 
 
 def _like_escape(term: str) -> str:
@@ -69,11 +71,11 @@ def search_catalogue(conn: Connection, conditions: SearchConditions, *, limit: i
         select(projection_tracking.c.position).where(projection_tracking.c.view == "catalogue")
     ).scalar_one_or_none() or 0
     total = conn.execute(select(func.count()).select_from(_T).where(where)).scalar_one()
-    # Code-point order on both databases, whatever PostgreSQL's default collation is, so the same
-    # catalogue lists in the same order everywhere.
-    name = _T.c.name.collate("C") if conn.dialect.name == "postgresql" else _T.c.name
+    # Code-point order on both databases (the search table's name column sorts that way on each),
+    # so the same catalogue lists in the same order everywhere, straight off an index.
     rows = conn.execute(
-        select(_T).where(where).order_by(name, _T.c.service_id).limit(limit).offset(offset)
+        select(_FULL).join(_T, _T.c.service_id == _FULL.c.service_id).where(where)
+        .order_by(_T.c.name, _T.c.service_id).limit(limit).offset(offset)
     ).mappings()
     return SearchSnapshot(total=int(total), hits=[hit_from_row(row) for row in rows],
                         catalogue_position=int(position))
@@ -100,5 +102,6 @@ def hit_from_row(row: Any) -> CatalogueEntry:
 
 
 def service_row(conn: Connection, service_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(_T).where(_T.c.service_id == service_id)).mappings().one_or_none()
+    row = conn.execute(select(_FULL).where(_FULL.c.service_id == service_id)
+                       ).mappings().one_or_none()
     return dict(row) if row is not None else None

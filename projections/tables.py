@@ -93,6 +93,30 @@ catalogue_services = Table(
     Index("ix_catalogue_services_provider", "provider_id"),
 )
 
+# The annex search's narrow copy of the catalogue (no JSON): what a search filters, counts and
+# sorts. Names sort by code point on both databases: SQLite's default collation does, PostgreSQL's
+# column is declared "C" so its index gives the order without a sort.
+catalogue_search = Table(
+    "catalogue_search",
+    metadata,
+    Column("service_id", String(36), primary_key=True),
+    Column("searchable", Boolean, nullable=False),
+    Column("service_type", String(16), nullable=False),
+    Column("company_size", String(16), nullable=False),
+    Column("provider_type", String(16), nullable=False),
+    Column("mall_listed", Boolean, nullable=False),
+    Column("innovation_product", Boolean, nullable=False),
+    *_flags([certification_column(kind) for kind in CertificationKind]),
+    *_flags([document_column(kind) for kind in DocumentKind]),
+    *_flags([channel_column(channel) for channel in SupportChannel]),
+    *_flags([support_kind_column(kind) for kind in SupportKind]),
+    Column("name", String(200).with_variant(String(200, collation="C"), "postgresql"),
+           nullable=False),
+    Column("search_text", Text, nullable=False),
+    Index("ix_catalogue_search_type_name", "searchable", "service_type", "name", "service_id"),
+    Index("ix_catalogue_search_name", "searchable", "name", "service_id"),
+)
+
 procurements = Table(
     "procurements",
     metadata,

@@ -140,21 +140,22 @@ def test_a_batch_that_fails_midway_leaves_neither_rows_nor_position_behind(
     record_history(runtime, count=10)
     engine = runtime.projector
     applied: list[int] = []
-    original = CatalogueView.apply
+    original = CatalogueView.apply_batch
 
-    def crashing(self: CatalogueView, conn: Any, event: Any, position: int) -> None:
-        if position == 8:
-            raise Crash("power cut while projecting")
-        applied.append(position)
-        original(self, conn, event, position)
+    def crashing(self: CatalogueView, conn: Any, items: Any) -> None:
+        # The view writes the rows of the first seven events, then the power goes.
+        before = [(position, event) for position, event in items if position < 8]
+        original(self, conn, before)
+        applied.extend(position for position, _ in before)
+        raise Crash("power cut while projecting")
 
-    monkeypatch.setattr(CatalogueView, "apply", crashing)
+    monkeypatch.setattr(CatalogueView, "apply_batch", crashing)
     with pytest.raises(Crash):
         engine.run_once()
     assert applied == list(range(1, 8))
     assert engine.position() == 0
     assert dump(runtime) == []
-    monkeypatch.setattr(CatalogueView, "apply", original)
+    monkeypatch.setattr(CatalogueView, "apply_batch", original)
     engine.catch_up()
     after_crash = dump(runtime)
     engine.rebuild()
@@ -217,3 +218,27 @@ def test_alembic_owns_only_the_read_model_tables(runtime: Runtime) -> None:
     with runtime.db.connect() as conn:
         tracked = conn.execute(select(projection_tracking.c.view)).scalars().all()
     assert sorted(tracked) == sorted(view.name for view in runtime.projector.views)
+
+
+def test_the_search_table_arrives_filled_on_a_database_that_had_only_the_catalogue(
+        runtime: Runtime) -> None:
+    from alembic import command
+    from projections.migrations import alembic_config
+    from projections.tables import catalogue_search
+
+    record_history(runtime, count=12)
+    runtime.projector.catch_up()
+
+    def searchable() -> list[dict[str, Any]]:
+        with runtime.db.connect() as conn:
+            return [dict(row) for row in conn.execute(
+                select(catalogue_search).order_by(catalogue_search.c.service_id)).mappings()]
+
+    projected = searchable()
+    assert len(projected) == 12
+    config = alembic_config()
+    for step in (lambda: command.downgrade(config, "0009"), lambda: command.upgrade(config, "head")):
+        with runtime.db.begin() as conn:
+            config.attributes["connection"] = conn
+            step()
+    assert searchable() == projected
