@@ -151,12 +151,12 @@ def run(ctx: Context) -> None:
                 # Only when the rebuild time exists: reading the whole log is its baseline.
                 whole_log = [head / read_and_decode(runtime, head) for _ in range(sizes.runs)]
             _report(ctx, backend, head, budget, catch_up, applied, baseline, rebuilds, idle,
-                    whole_log)
+                    whole_log, views=len(runtime.projector.views))
 
 
 def _report(ctx: Context, backend: str, head: int, budget: float, catch_up: list[float],
             applied: list[int], baseline: list[float], rebuilds: list[WorkerReport],
-            idle: list[float], whole_log: list[float]) -> None:
+            idle: list[float], whole_log: list[float], *, views: int) -> None:
     results = ctx.results
     budget_text = f"budget {budget:g} s per replay" if budget else "no time budget"
     read_key = key(backend, "read_decode_rate")
@@ -168,7 +168,7 @@ def _report(ctx: Context, backend: str, head: int, budget: float, catch_up: list
     catch_up_applied = median(applied)
     results.add(Figure(
         key=key(backend, "catch_up_rate"), benchmark=NAME, backend=backend,
-        label=f"projection catch-up (6 views), {backend}", unit="events/s",
+        label=f"projection catch-up ({views} views), {backend}", unit="events/s",
         value=median(catch_up), runs=catch_up,
         size=f"{catch_up_applied:,.0f} of {head:,} events applied per run ({budget_text})",
         target=Target(f"≥ {CATCH_UP_TARGET:,.0f} events/s", median(catch_up) >= CATCH_UP_TARGET)),
@@ -178,7 +178,7 @@ def _report(ctx: Context, backend: str, head: int, budget: float, catch_up: list
     reached = median([float(r.position) for r in rebuilds])
     results.add(Figure(
         key=key(backend, "rebuild_rate"), benchmark=NAME, backend=backend,
-        label=f"full rebuild (6 views, in a subprocess), {backend}", unit="events/s",
+        label=f"full rebuild ({views} views, in a subprocess), {backend}", unit="events/s",
         value=median(rates), runs=rates,
         size=(f"all {head:,} events" if finished else
               f"{reached:,.0f} of {head:,} events before the budget ({budget_text})"),
