@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from domain.actor import KOREA, Role, utc_now
+from dsledger.demo_contracts import DemoContracts
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from dsledger.verify import VerifyReport
@@ -75,17 +76,25 @@ def rebuild() -> None:
     runtime.close()
 
 
-def _load_demo(runtime: Runtime) -> None:
+def _load_demo(runtime: Runtime) -> DemoContracts:
     from dsledger.demo import load_demo
+    from dsledger.demo_contracts import load_demo_contracts
 
     with progress_bar("recording the demo catalogue") as update:
         recorded = load_demo(runtime.ledger, at=runtime.now(), progress=update)
+    # The procurements' searches run against the catalogue view, so it is projected first.
     with progress_bar("projecting") as update:
         runtime.projector.catch_up(update)
-    console.print(f"demo catalogue: {recorded} services newly recorded")
+    contracts = load_demo_contracts(runtime, at=runtime.now())
+    runtime.projector.catch_up()
+    console.print(f"demo catalogue: {recorded} services newly recorded; demo procurements: "
+                  f"{contracts.recorded} newly recorded ({len(contracts.contracts)} contracts, "
+                  f"{len(contracts.open_procurements)} still open)")
+    return contracts
 
 
-@main.command(help="Record the demo catalogue through the same commands an operator uses.")
+@main.command(help="Record the demo catalogue, then demo procurements and contracts, through the "
+                   "same commands operators, agency officers and providers use.")
 def demo() -> None:
     runtime = _runtime()
     _load_demo(runtime)
@@ -285,7 +294,8 @@ def scheduler(now: datetime | None, interval: float, once: bool) -> None:
 @click.option("--host", default=None, help="Default: DSLEDGER_HOST or 127.0.0.1.")
 @click.option("--port", default=None, type=int, help="Default: DSLEDGER_PORT or 8000.")
 @click.option("--demo/--no-demo", "with_demo", default=False,
-              help="Load the demo catalogue first (skipping what is already recorded); the "
+              help="Load the demo catalogue, procurements and contracts first (skipping what is "
+                   "already recorded); the "
                    "clock becomes movable by the operator.")
 @click.option("--projector/--no-projector", default=True,
               help="Run the projection engine in this process.")
@@ -303,8 +313,7 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
     controllable = with_demo or now is not None
     runtime = Runtime(settings, clock=ControllableClock(_korean(now)) if controllable
                       else utc_now)
-    if with_demo:
-        _load_demo(runtime)
+    demo_contracts = _load_demo(runtime) if with_demo else None
     host = host or settings.host
     port = port or settings.port
     base = f"http://{host}:{port}"
@@ -315,6 +324,12 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
     console.print(f"Web:      {base}/web/catalogue  (sign in at {base}/web/sign-in with a token)")
     console.print(f"Try:      curl '{base}/catalogue/pages/saas/services?keywords=전자결재'")
     console.print("Tokens:   dsledger token --role operator --sub nia-officer-1")
+    if demo_contracts is not None and demo_contracts.contracts:
+        console.print(f"Contract: {base}/web/contracts/{demo_contracts.featured}/timeline  "
+                      f"(disclosures: {base}/web/disclosures, obligations: {base}/web/obligations)")
+        console.print("          dsledger token --role auditor --sub auditor-1")
+        console.print("          dsledger token --role agency --sub kim.jiwon@seoul.go.kr "
+                      "--agency AG-SEOUL")
     deadline_scheduler = DeadlineScheduler(runtime) if with_scheduler else None
     app = create_app(runtime, run_projector=projector, scheduler=deadline_scheduler)
     try:
