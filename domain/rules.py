@@ -793,6 +793,14 @@ HISTORY_NOT_FOUND = _rule(
     "원장에 {aggregate_id}의 기록이 없습니다.",
     _HISTORY,
 )
+HISTORY_EVENT_UNREADABLE = _rule(
+    "history.event-unreadable", Outcome.CONFLICT,
+    "Version {version} of {aggregate_id} (ledger sequence {sequence}) cannot be read: its stored "
+    "bytes no longer decode, so the log may have been altered. Run dsledger verify.",
+    "{aggregate_id}의 버전 {version}(원장 순번 {sequence})을 읽을 수 없습니다. 저장된 바이트가 "
+    "해독되지 않아 원장이 변경되었을 수 있습니다. dsledger verify로 확인하십시오.",
+    _HISTORY,
+)
 HISTORY_ONE_POINT = _rule(
     "history.one-point", Outcome.MALFORMED,
     "Ask for the state at exactly one point, version=N or at=<ISO-8601 time>; {given}.",

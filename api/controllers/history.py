@@ -130,7 +130,16 @@ def load_history(runtime: Runtime, aggregate_id: UUID) -> tuple[History, LedgerA
     stored = ledger.recorder.select_events(aggregate_id)
     if not stored:
         refuse(rules.HISTORY_NOT_FOUND, "aggregate_id", aggregate_id=str(aggregate_id))
-    events = [cast(LedgerAggregate.Event, ledger.mapper.to_domain_event(item)) for item in stored]
+    events: list[LedgerAggregate.Event] = []
+    for item in stored:
+        try:
+            events.append(cast(LedgerAggregate.Event, ledger.mapper.to_domain_event(item)))
+        except Exception:
+            # Whatever the decoder trips on, an event that no longer decodes is a fact about the
+            # log an auditor must be told plainly, not a server error.
+            refuse(rules.HISTORY_EVENT_UNREADABLE, aggregate_id=str(aggregate_id),
+                   version=item.originator_version,
+                   sequence=_positions(runtime, aggregate_id).get(item.originator_version, "?"))
     # Read after the events: the log only grows, so every event read above has its position.
     history = History(aggregate_id, events, _positions(runtime, aggregate_id))
     return history, history.replay(history.last_version)

@@ -181,6 +181,22 @@ def test_the_timeline_names_an_event_altered_behind_the_ledgers_back(
     assert "the stored event no longer hashes to the leaf the log recorded" in shown
 
 
+def test_an_event_that_no_longer_decodes_is_named_not_answered_with_a_server_error(
+        client: TestClient[Any], runtime: Runtime, contract_id: str) -> None:
+    raw = RawEvents(runtime)
+    sequence = next(s for s in range(1, runtime.projector.head() + 1)
+                    if raw.identity(s) == (contract_id, 2))
+    raw.flip_a_byte(sequence)
+    api = client.get(f"/history/{contract_id}/events", headers=bearer(AUDITOR))
+    assert api.status_code == 409
+    assert api.json()["rule"] == "history.event-unreadable"
+    assert f"Version 2 of {contract_id} (ledger sequence {sequence})" in api.json()["detail"]
+    sign_in(client, AUDITOR)
+    page = client.get(f"/web/contracts/{contract_id}/timeline")
+    assert page.status_code == 409
+    assert f"버전 2(원장 순번 {sequence})을 읽을 수 없습니다" in text(page)
+
+
 def test_only_an_auditor_may_ask_the_timeline_to_verify_the_whole_log(
         client: TestClient[Any], runtime: Runtime, contract_id: str) -> None:
     url = f"/web/contracts/{contract_id}/timeline"
