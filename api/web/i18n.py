@@ -110,6 +110,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "서명된 트리 헤드에 포함됨을 증명했습니다.",
         "Re-hashed every stored event of this contract against its Merkle leaf and proved "
         "{proven} of {total} included in the signed tree head."),
+    "timeline.pending": ("서명 대기", "awaiting a signed head"),
+    "timeline.pending_detail": (
+        "이 계약의 저장된 사건 {total}건은 모두 머클 로그의 잎과 일치하지만, {pending}건은 아직 "
+        "서명된 트리 헤드에 포함되지 않았습니다(다음 서명 때 포함됩니다).",
+        "All {total} stored events of this contract match their Merkle leaves, but {pending} are "
+        "not yet under a signed tree head (the next head will cover them)."),
     "timeline.event_problem": ("버전 {version} (원장 순번 {sequence}): {detail}",
                                "Version {version} (ledger sequence {sequence}): {detail}"),
     "timeline.log_verified": ("원장 전체 무결성 확인됨", "whole log verified"),

@@ -164,6 +164,14 @@ def test_the_timeline_shows_every_event_its_actor_and_the_logs_integrity_to_an_a
     assert "verified" in english and "Concluded" in english
 
 
+def test_the_timeline_does_not_call_events_verified_before_a_signed_head_covers_them(
+        client: TestClient[Any], contract_id: str) -> None:
+    sign_in(client, AUDITOR)
+    shown = text(client.get(f"/web/contracts/{contract_id}/timeline"))
+    assert "서명 대기" in shown and "무결성 확인됨" not in shown
+    assert "2건은 모두 머클 로그의 잎과 일치하지만, 2건은 아직" in shown
+
+
 def test_the_timeline_names_an_event_altered_behind_the_ledgers_back(
         client: TestClient[Any], runtime: Runtime, contract_id: str) -> None:
     runtime.tree_heads.publish(runtime.now())
