@@ -5,7 +5,8 @@ The key is scoped to the principal that sent it. The first request claims the ke
 in which case the claim is released so the retry can run. The same key with a different request
 is refused. A claim left by a process that died mid-request is taken over after
 ``STALE_CLAIM``; by then the command either committed — and the aggregate's own rules refuse
-doing it again — or it did not.
+doing it again — or it did not. Keys are kept for ``DSLEDGER_IDEMPOTENCY_TTL_HOURS`` (24 by
+default); the leading scheduler forgets older ones (``dsledger/retention.py``).
 """
 
 from __future__ import annotations

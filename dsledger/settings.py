@@ -27,6 +27,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The Ed25519 key that signs tree heads (PEM, PKCS#8); None: ``signing-key.pem`` beside the
     data, generated on first use for development."""
     tree_head_interval: float = 60.0
+    idempotency_ttl_hours: float = 24.0
+    """How long a POST's Idempotency-Key and its first answer are kept: a retry within it gets the
+    first answer; after it, the key is forgotten and the same key runs as a new request."""
     host: str = "127.0.0.1"
     port: int = 8000
     run_projector: bool = True
@@ -64,6 +67,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             signing_key_path=(Path(env["DSLEDGER_SIGNING_KEY"]).resolve()
                               if env.get("DSLEDGER_SIGNING_KEY") else None),
             tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),
+            idempotency_ttl_hours=float(env.get("DSLEDGER_IDEMPOTENCY_TTL_HOURS", "24")),
             ocds_prefix=env.get("DSLEDGER_OCDS_PREFIX") or "ocds-dsledger",
         )
 

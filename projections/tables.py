@@ -239,6 +239,7 @@ idempotency_keys = Table(
     Column("headers", JSON),
     Column("body", LargeBinary),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_idempotency_keys_created", "created_at"),
 )
 
 deadlines = Table(

@@ -1,5 +1,6 @@
 """APScheduler as the clock: one interval job, in one process, that sweeps the due deadlines while
-this process leads (and one that signs a tree head of the Merkle log now and then). The job store
+this process leads (and ones that sign a tree head of the Merkle log now and then and forget
+expired idempotency keys). The job store
 is APScheduler's memory store on purpose — the deadlines live in the log (the deadlines view),
 never in a job store that several processes could not share."""
 
@@ -11,6 +12,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from dsledger.retention import forget_expired_idempotency_keys
 from dsledger.runtime import Runtime
 from scheduler.leader import Leadership
 from scheduler.sweep import SweepReport, sweep
@@ -51,6 +53,17 @@ class DeadlineScheduler:
             except Exception:
                 log.exception("signing a tree head failed; the next run retries")
 
+    def forget_expired_keys(self) -> int | None:
+        """Forget idempotency keys past their retention, if this process leads."""
+        with self._tick_lock:
+            if not self.leadership.try_acquire():
+                return None
+            try:
+                return forget_expired_idempotency_keys(self.runtime)
+            except Exception:
+                log.exception("forgetting expired idempotency keys failed; the next run retries")
+                return None
+
     def start(self) -> None:
         self._scheduler.add_job(self.tick, IntervalTrigger(seconds=self.interval_seconds),
                                 id="deadline-sweep", max_instances=1, coalesce=True,
@@ -58,6 +71,9 @@ class DeadlineScheduler:
         self._scheduler.add_job(self.sign_tree_head,
                                 IntervalTrigger(seconds=self.runtime.settings.tree_head_interval),
                                 id="tree-head", max_instances=1, coalesce=True,
+                                replace_existing=True)
+        self._scheduler.add_job(self.forget_expired_keys, IntervalTrigger(minutes=10),
+                                id="idempotency-retention", max_instances=1, coalesce=True,
                                 replace_existing=True)
         self._scheduler.start()
 

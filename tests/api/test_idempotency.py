@@ -60,3 +60,36 @@ def test_keys_belong_to_the_principal_that_sent_them(client: TestClient[Any]) ->
     response = client.post("/services", json=selection_body("NIA-2"),
                            headers={**other, "Idempotency-Key": "same"})
     assert response.status_code == 201
+
+
+def test_keys_past_their_retention_are_forgotten_and_fresh_ones_kept(
+    client: TestClient[Any], runtime: Runtime
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from projections.tables import idempotency_keys
+    from scheduler.runner import DeadlineScheduler
+
+    first = {**OP, "Idempotency-Key": "old-1"}
+    assert client.post("/services", json=selection_body("NIA-OLD"), headers=first
+                       ).status_code == 201
+    assert client.post("/services", json=selection_body("NIA-NEW"),
+                       headers={**OP, "Idempotency-Key": "new-1"}).status_code == 201
+    with runtime.db.begin() as conn:
+        conn.execute(idempotency_keys.update().where(idempotency_keys.c.created_at == select(
+            idempotency_keys.c.created_at).order_by(idempotency_keys.c.created_at).limit(1)
+            .scalar_subquery()).values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+    scheduler = DeadlineScheduler(runtime)
+    try:
+        assert scheduler.forget_expired_keys() == 1
+        assert scheduler.forget_expired_keys() == 0
+    finally:
+        scheduler.leadership.release()
+    with runtime.db.connect() as conn:
+        assert len(conn.execute(select(idempotency_keys)).all()) == 1
+    # Forgotten, the old key runs as a new request: the ledger itself refuses the duplicate.
+    again = client.post("/services", json=selection_body("NIA-OLD"), headers=first)
+    assert again.status_code == 409
+    assert "idempotent-replayed" not in again.headers
