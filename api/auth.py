@@ -89,14 +89,18 @@ def jwt_auth(secret: str) -> JWTAuth[Principal, Token]:
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 
+def require_role(principal: Principal, *roles: Role) -> None:
+    """Refuse a principal whose role is not one of ``roles`` (guards, and pages that have none)."""
+    if principal.role not in roles:
+        refuse(rules.AUTH_ROLE_FORBIDDEN, role=principal.role.value,
+               allowed=", ".join(role.value for role in roles))
+
+
 def allow(*roles: Role) -> Guard:
     """A guard that lets only the given roles through."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-        principal: Principal = connection.user
-        if principal.role not in roles:
-            refuse(rules.AUTH_ROLE_FORBIDDEN, role=principal.role.value,
-                   allowed=", ".join(role.value for role in roles))
+        require_role(connection.user, *roles)
 
     return guard
 

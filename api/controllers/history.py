@@ -21,7 +21,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy import column, select, table
 
-from api.auth import Principal, allow
+from api.auth import Principal, allow, require_role
 from api.commands import runtime_of
 from api.schemas.history import (
     AttributeChange,
@@ -169,9 +169,7 @@ def require_reader(principal: Principal, aggregate: LedgerAggregate) -> None:
 
 def require_history_role(principal: Principal) -> None:
     """What the routes' guard checks, for callers without one."""
-    if principal.role not in HISTORY_ROLES:
-        refuse(rules.AUTH_ROLE_FORBIDDEN, role=principal.role.value,
-               allowed=", ".join(role.value for role in HISTORY_ROLES))
+    require_role(principal, *HISTORY_ROLES)
 
 
 def _require_version(history: History, aggregate: LedgerAggregate, version: int,
