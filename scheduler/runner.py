@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -18,6 +20,7 @@ from scheduler.leader import Leadership
 from scheduler.sweep import SweepReport, sweep
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # A tick every few seconds is not news; failures still log as errors.
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
@@ -31,38 +34,34 @@ class DeadlineScheduler:
         self._tick_lock = threading.Lock()
         self.last_report: SweepReport | None = None
 
-    def tick(self) -> SweepReport | None:
-        """Sweep if this process leads; a follower only tries to take over."""
+    def _as_leader(self, job: Callable[[], T], failure: str) -> T | None:
+        """Run ``job`` if this process leads (a follower only tries to take over); a failure is
+        logged and left to the job's next run."""
         with self._tick_lock:
             if not self.leadership.try_acquire():
                 return None
             try:
-                self.last_report = sweep(self.runtime)
+                return job()
             except Exception:
-                log.exception("deadline sweep failed; the next tick retries")
+                log.exception("%s; the next run retries", failure)
                 return None
-            return self.last_report
+
+    def tick(self) -> SweepReport | None:
+        """Sweep the due deadlines if this process leads."""
+        report = self._as_leader(lambda: sweep(self.runtime), "deadline sweep failed")
+        if report is not None:
+            self.last_report = report
+        return report
 
     def sign_tree_head(self) -> None:
         """Publish a signed tree head of the Merkle log as far as it is built, if it grew."""
-        with self._tick_lock:
-            if not self.leadership.try_acquire():
-                return
-            try:
-                self.runtime.tree_heads.publish(self.runtime.now())
-            except Exception:
-                log.exception("signing a tree head failed; the next run retries")
+        self._as_leader(lambda: self.runtime.tree_heads.publish(self.runtime.now()),
+                        "signing a tree head failed")
 
     def forget_expired_keys(self) -> int | None:
         """Forget idempotency keys past their retention, if this process leads."""
-        with self._tick_lock:
-            if not self.leadership.try_acquire():
-                return None
-            try:
-                return forget_expired_idempotency_keys(self.runtime)
-            except Exception:
-                log.exception("forgetting expired idempotency keys failed; the next run retries")
-                return None
+        return self._as_leader(lambda: forget_expired_idempotency_keys(self.runtime),
+                               "forgetting expired idempotency keys failed")
 
     def start(self) -> None:
         self._scheduler.add_job(self.tick, IntervalTrigger(seconds=self.interval_seconds),
