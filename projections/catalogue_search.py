@@ -38,8 +38,9 @@ def _contains(dialect: str, term: str) -> ColumnElement[bool]:
     return position(_T.c.search_text, term) > 0
 
 
-def _where(conditions: SearchConditions, dialect: str) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [_T.c.searchable == true()]
+def _filters(conditions: SearchConditions, dialect: str) -> list[ColumnElement[bool]]:
+    """The page's and the reader's conditions (the caller adds that a hit must be searchable)."""
+    clauses: list[ColumnElement[bool]] = []
     page_type = conditions.page.service_type
     if page_type is not None:
         clauses.append(_T.c.service_type == page_type.value)
@@ -68,7 +69,8 @@ def search_catalogue(conn: Connection, conditions: SearchConditions, *, limit: i
     """Run the annex search: only registered, active services; a stable order (name, then id).
     ``limit=None`` returns the whole result list, as evidence needs it."""
     validate_conditions(conditions)
-    where = and_(*_where(conditions, conn.dialect.name))
+    filters = _filters(conditions, conn.dialect.name)
+    where = and_(_T.c.searchable == true(), *filters)
     position = conn.execute(
         select(projection_tracking.c.position).where(projection_tracking.c.view == "catalogue")
     ).scalar_one_or_none() or 0
@@ -76,8 +78,7 @@ def search_catalogue(conn: Connection, conditions: SearchConditions, *, limit: i
     if conn.dialect.name == "sqlite":
         # SQLite would count by walking the name index for searchable = 1 and fetching every row
         # it names; with the flag wrapped, it scans the narrow table instead, about 4× faster.
-        counted = and_(func.coalesce(_T.c.searchable, false()) == true(),
-                       *_where(conditions, conn.dialect.name)[1:])
+        counted = and_(func.coalesce(_T.c.searchable, false()) == true(), *filters)
     total = conn.execute(select(func.count()).select_from(_T).where(counted)).scalar_one()
     # Code-point order on both databases (the search table's name column sorts that way on each),
     # so the same catalogue lists in the same order everywhere, straight off an index.
