@@ -287,9 +287,10 @@ class _Added:
             self.rows.clear()
 
     def forget(self, *, key: str | None = None, aggregate_id: str | None = None) -> None:
-        """Drop what was read ahead of rows a statement is about to change."""
-        for known in [k for k in self.stored
-                      if k == key or (aggregate_id and k.split(":")[1] == aggregate_id)]:
+        """Drop what was read ahead of rows a statement is about to change. A key read ahead as
+        absent stays so: an update creates no row."""
+        for known in [k for k, row in self.stored.items() if row is not None
+                      and (k == key or row["aggregate_id"] == aggregate_id)]:
             del self.stored[known]
 
 
