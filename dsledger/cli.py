@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
@@ -16,11 +17,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from domain.actor import KOREA, Role, utc_now
-from dsledger.demo_contracts import DemoContracts
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from dsledger.verify import VerifyReport
 from scheduler.clock import ControllableClock
+
+if TYPE_CHECKING:
+    # The demo modules load only when a demo is asked for (see _load_demo).
+    from dsledger.demo_contracts import DemoContracts
 
 console = Console(stderr=True, soft_wrap=True)
 
