@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain import rules
@@ -63,6 +63,7 @@ from domain.quality import (
     InspectionOutcome,
     QualityInspection,
 )
+from domain.repository import CopyingRepository
 from domain.requirements import (
     Budget,
     BudgetCategory,
@@ -155,6 +156,14 @@ class Ledger(Application[UUID]):
             super()._take_snapshots(processing_event)
         except Exception:
             _log.exception("could not snapshot after recording; loads replay from the events")
+
+    def construct_repository(self) -> Repository[UUID]:
+        library = super().construct_repository()
+        if library.cache is None:
+            return library
+        repository = CopyingRepository(event_store=self.events, snapshot_store=self.snapshots)
+        repository.cache = library.cache
+        return repository
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -44,6 +44,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pool_max: int = 10
     """The most connections each of a process's two pools (event store, views) opens under load;
     beyond it a request waits for a free connection instead of failing."""
+    aggregate_cache: int = 1000
+    """How many aggregates each process keeps in memory between commands (0: none). A load still
+    reads the events recorded since the cached version, by any process, so the cache never
+    serves a stale state; it saves decoding and replaying the rest."""
     ocds_prefix: str = "ocds-dsledger"
     """The OCDS ocid prefix; the default is for development only — register a real one with the Open
     Contracting Partnership before publishing."""
@@ -64,6 +68,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             projection_batch_size=int(env.get("DSLEDGER_PROJECTION_BATCH_SIZE", "500")),
             pool_idle=int(env.get("DSLEDGER_POOL_IDLE", "2")),
             pool_max=int(env.get("DSLEDGER_POOL_MAX", "10")),
+            aggregate_cache=int(env.get("DSLEDGER_AGGREGATE_CACHE", "1000")),
             signing_key_path=(Path(env["DSLEDGER_SIGNING_KEY"]).resolve()
                               if env.get("DSLEDGER_SIGNING_KEY") else None),
             tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),
@@ -103,9 +108,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         }
 
     def ledger_recorder_env(self) -> dict[str, str]:
-        """What the ledger runs on: ``ledger_env``, and on PostgreSQL the group-commit recorder
-        unless it is switched off (chosen through the library's APPLICATION_RECORDER_TOPIC)."""
+        """What the ledger runs on: ``ledger_env`` with the aggregate cache, and on PostgreSQL the
+        group-commit recorder unless it is switched off (chosen through the library's
+        APPLICATION_RECORDER_TOPIC)."""
         env = self.ledger_env()
+        if self.aggregate_cache > 0:
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(self.aggregate_cache)
         if self.is_postgres and self.group_commit:
             env["APPLICATION_RECORDER_TOPIC"] = get_topic(GroupCommitApplicationRecorder)
         return env
