@@ -169,28 +169,33 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
                 conn.prepare_threshold = prepare_threshold
 
     def _write_together(self, conn: Connection[DictRow], batch: list[_Call]) -> list[Outcome] | None:
-        """Every call of the batch in one round trip, in one transaction without savepoints: the
-        usual case, where nobody conflicts. None when a call failed; then nothing was committed."""
+        """Every call of the batch, BEGIN to COMMIT, in one round trip and without savepoints: the
+        usual case, where nobody conflicts. None when a call failed; then nothing was committed.
+
+        BEGIN and COMMIT are sent as statements rather than through ``conn.transaction()``: in
+        pipeline mode psycopg wraps a transaction block in nested pipelines whose ends each wait
+        for the server, which made a batch of one three round trips instead of one."""
         failure: psycopg.IntegrityError | psycopg.DataError | None = None
-        with conn.pipeline() as pipeline, conn.transaction(), ExitStack() as cursors:
-            self._begin_batch(conn)
-            sent = [(call, cursors.enter_context(conn.cursor())) for call in batch]
+        with conn.pipeline() as pipeline, ExitStack() as cursors:
             try:
+                conn.execute("BEGIN")
+                self._begin_batch(conn)
+                sent = [(call, cursors.enter_context(conn.cursor())) for call in batch]
                 for call, curs in sent:
                     self._send_call(curs, call)
+                conn.execute("COMMIT")
                 pipeline.sync()
             except (psycopg.IntegrityError, psycopg.DataError) as error:
                 failure = error
                 # PostgreSQL sends an error at once, so psycopg may raise it from a later call's
                 # execute, before the Sync that ends this pipeline segment. The server skips the
-                # rest of the segment, and a COMMIT queued into it would be skipped too and come
-                # back "pipeline aborted" (an OperationalError: the whole batch would fail and
-                # every caller retry). End the segment first, whatever it still holds, so that
-                # COMMIT starts a new one; when the error came from sync() this Sync is empty.
+                # rest of the segment, COMMIT included, and leaves the transaction aborted. End the
+                # segment first, whatever it still holds (when the error came from sync() this
+                # Sync is empty), then roll back in a segment of its own.
                 with suppress(psycopg.errors.PipelineAborted):
                     pipeline.sync()
-                # The transaction is aborted; leaving conn.transaction() normally sends COMMIT,
-                # which PostgreSQL answers with ROLLBACK (the library's insert does the same).
+                conn.execute("ROLLBACK")
+                pipeline.sync()
             else:
                 return [(self._fetch_ids(curs, call), None) for call, curs in sent]
         if len(batch) == 1:

@@ -28,8 +28,12 @@ def make_engine(settings: Settings) -> Engine:
     if settings.is_postgres:
         # SQLAlchemy's pool opens connections only on demand, so it may keep what it opened up
         # to the cap (no reconnect churn under load); the event store's pool is the eager one.
+        # No ping before each checkout: it was a round trip on every view query and every
+        # search (half a ping per command). After a database restart the first query on each
+        # stale connection fails once, and SQLAlchemy then discards every connection older than
+        # the failure, as the event store's pool does.
         return create_engine(settings.sqlalchemy_url(), pool_size=settings.pool_max,
-                             max_overflow=0, pool_pre_ping=True)
+                             max_overflow=0)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.sqlalchemy_url(),
                            connect_args={"timeout": 30, "check_same_thread": False})
