@@ -801,6 +801,23 @@ HISTORY_EVENT_UNREADABLE = _rule(
     "해독되지 않아 원장이 변경되었을 수 있습니다. dsledger verify로 확인하십시오.",
     _HISTORY,
 )
+HISTORY_EVENT_ALTERED = _rule(
+    "history.event-altered", Outcome.CONFLICT,
+    "Version {version} of {aggregate_id} (ledger sequence {sequence}) no longer matches the Merkle "
+    "log: its stored bytes changed after they were logged, so no proof can be given for it. Run "
+    "dsledger verify.",
+    "{aggregate_id}의 버전 {version}(원장 순번 {sequence})이 머클 로그와 일치하지 않습니다. 기록된 "
+    "뒤 저장된 바이트가 바뀌어 증명을 제공할 수 없습니다. dsledger verify로 확인하십시오.",
+    _HISTORY,
+)
+HISTORY_LOG_BEHIND = _rule(
+    "history.log-behind", Outcome.CONFLICT,
+    "The Merkle log has not yet caught up with the ledger (at {position} of {head}), so the "
+    "events cannot be proven yet. Try again shortly.",
+    "머클 로그가 아직 원장을 따라잡지 못해({head} 중 {position}) 사건을 아직 증명할 수 없습니다. "
+    "잠시 후 다시 시도하십시오.",
+    _HISTORY,
+)
 HISTORY_ONE_POINT = _rule(
     "history.one-point", Outcome.MALFORMED,
     "Ask for the state at exactly one point, version=N or at=<ISO-8601 time>; {given}.",

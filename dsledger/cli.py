@@ -217,7 +217,8 @@ def _print_report(report: VerifyReport) -> None:
 def export(aggregate_id: UUID, evidence: bool, out: Path) -> None:
     import msgspec
 
-    from dsledger.evidence import BundleError, BundleKind, build_bundle
+    from domain.rules import RuleViolation
+    from dsledger.evidence import BundleKind, build_bundle
 
     runtime = _runtime()
     try:
@@ -225,8 +226,8 @@ def export(aggregate_id: UUID, evidence: bool, out: Path) -> None:
         kind = BundleKind.PROCUREMENT_EVIDENCE if evidence else BundleKind.CONTRACT_HISTORY
         try:
             bundle = build_bundle(runtime, kind, aggregate_id)
-        except BundleError as error:
-            raise click.ClickException(str(error)) from error
+        except RuleViolation as refusal:
+            raise click.ClickException(refusal.message_en) from refusal
         out.write_bytes(msgspec.json.format(msgspec.json.encode(bundle)))
         console.print(f"{len(bundle.events)} events against the tree head of size "
                       f"{bundle.tree_head.tree_size}: {out}")

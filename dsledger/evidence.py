@@ -20,6 +20,8 @@ import msgspec
 from pymerkle import InvalidProof, MerkleProof, verify_inclusion
 from sqlalchemy import select
 
+from domain import rules
+from domain.rules import refuse
 from dsledger.runtime import Runtime
 from dsledger.tree_heads import TreeHead, public_key_bytes, public_key_from_hex, verify_signature
 from projections import contracts as contract_records
@@ -67,17 +69,17 @@ class Bundle(msgspec.Struct, frozen=True, kw_only=True):
     events: list[CitedEvent]
 
 
-class BundleError(Exception):
-    pass
-
-
-def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID) -> Bundle:
-    """Sign the log as it now stands and cite every event of the aggregate against that head."""
+def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID,
+                 wait: float = 30.0) -> Bundle:
+    """Sign the log as it now stands and cite every event of the aggregate against that head.
+    An event that no longer decodes or no longer matches its Merkle leaf is refused by name
+    (``history.event-unreadable``, ``history.event-altered``): a bundle never leaves it out."""
     stored = list(runtime.ledger.recorder.select_events(aggregate_id))
     if not stored:
-        raise BundleError(f"no aggregate {aggregate_id} is recorded")
-    if not runtime.projector.wait_for(runtime.projector.head(), timeout=30.0):
-        raise BundleError("the Merkle log has not caught up with the ledger; try again")
+        refuse(rules.HISTORY_NOT_FOUND, "aggregate_id", aggregate_id=str(aggregate_id))
+    projector = runtime.projector
+    if not projector.wait_for(projector.head(), timeout=wait):
+        refuse(rules.HISTORY_LOG_BEHIND, position=projector.position(), head=projector.head())
     head = runtime.tree_heads.publish(runtime.now())
     assert head is not None
     cited: list[CitedEvent] = []
@@ -89,13 +91,19 @@ def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID) -> Bund
                          merkle_leaves.c.originator_id == str(aggregate_id)))}
         for item in stored:
             sequence, leaf_index = positions[item.originator_version]
+            where: dict[str, Any] = {"aggregate_id": str(aggregate_id),
+                                     "version": item.originator_version,
+                                     "sequence": sequence}
             record = StoredRecord(sequence, aggregate_id, item.originator_version, item.topic,
                                   bytes(item.state))
             logged = tree.get_leaf(leaf_index + 1)
             if logged != record.leaf_hash():
-                raise BundleError(f"event {sequence} no longer matches the Merkle log: run "
-                                  f"dsledger verify")
-            event: Any = runtime.ledger.mapper.to_domain_event(item)
+                refuse(rules.HISTORY_EVENT_ALTERED, **where)
+            try:
+                event: Any = runtime.ledger.mapper.to_domain_event(item)
+            except Exception:
+                # Whatever the decoder trips on: a fact about the log, not a server error.
+                refuse(rules.HISTORY_EVENT_UNREADABLE, **where)
             decoded.append(event)
             proof = tree.prove_inclusion(leaf_index + 1, size=head.tree_size)
             cited.append(CitedEvent(

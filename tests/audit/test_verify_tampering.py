@@ -10,13 +10,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import msgspec
 import pytest
 from sqlalchemy import text
 
+from domain import rules
+from domain.actor import Actor, CommandContext, Role
+from domain.rules import RuleViolation
 from dsledger.demo import demo_catalogue, load_demo
+from dsledger.evidence import BundleKind, build_bundle
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from dsledger.tree_heads import TreeHead
@@ -189,3 +193,37 @@ def test_the_command_line_exits_non_zero_and_names_the_event(
     report = msgspec.json.decode(tampered.stdout)
     assert report["problems"][0]["kind"] == "altered"
     assert report["problems"][0]["sequence"] == 9
+
+
+def _a_service(runtime: Runtime) -> UUID:
+    notification = runtime.ledger.recorder.select_notifications(start=1, limit=1)[0]
+    return UUID(str(notification.originator_id))
+
+
+def test_no_bundle_is_given_before_the_merkle_log_covers_every_event(ledger: Runtime) -> None:
+    service_id = _a_service(ledger)
+    ledger.ledger.suspend_service(
+        CommandContext(actor=Actor(principal_id="nia-1", role=Role.OPERATOR),
+                       correlation_id="t", at=AT), service_id, "품질 점검")
+    with pytest.raises(RuleViolation) as refused:
+        build_bundle(ledger, BundleKind.CONTRACT_HISTORY, service_id, wait=0.05)
+    assert refused.value.rule is rules.HISTORY_LOG_BEHIND
+    assert f"at {ledger.projector.position()} of {ledger.projector.head()}" in str(refused.value)
+
+
+def test_a_bundle_names_an_event_it_cannot_read_rather_than_leaving_it_out(
+        ledger: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    service_id = _a_service(ledger)
+    mapper = ledger.ledger.mapper
+    decode = mapper.to_domain_event
+
+    def unreadable_second_version(stored: Any) -> Any:
+        if stored.originator_version == 2:
+            raise ValueError("this build no longer knows the event's topic")
+        return decode(stored)
+
+    monkeypatch.setattr(mapper, "to_domain_event", unreadable_second_version)
+    with pytest.raises(RuleViolation) as refused:
+        build_bundle(ledger, BundleKind.CONTRACT_HISTORY, service_id)
+    assert refused.value.rule is rules.HISTORY_EVENT_UNREADABLE
+    assert f"Version 2 of {service_id}" in str(refused.value)

@@ -187,6 +187,10 @@ def test_the_timeline_names_an_event_altered_behind_the_ledgers_back(
     assert "무결성 위반" in shown and "무결성 확인됨" not in shown
     assert f"버전 1 (원장 순번 {sequence})" in shown
     assert "the stored event no longer hashes to the leaf the log recorded" in shown
+    bundle = client.get(f"/contracts/{contract_id}/history-bundle", headers=bearer(AUDITOR))
+    assert bundle.status_code == 409
+    assert bundle.json()["rule"] == "history.event-altered"
+    assert f"Version 1 of {contract_id} (ledger sequence {sequence})" in bundle.json()["detail"]
 
 
 def test_an_event_that_no_longer_decodes_is_named_not_answered_with_a_server_error(
@@ -203,6 +207,10 @@ def test_an_event_that_no_longer_decodes_is_named_not_answered_with_a_server_err
     page = client.get(f"/web/contracts/{contract_id}/timeline")
     assert page.status_code == 409
     assert f"버전 2(원장 순번 {sequence})을 읽을 수 없습니다" in text(page)
+    # The bundle checks the bytes against their Merkle leaf before it decodes them.
+    bundle = client.get(f"/contracts/{contract_id}/history-bundle", headers=bearer(AUDITOR))
+    assert bundle.status_code == 409
+    assert bundle.json()["rule"] == "history.event-altered"
 
 
 def test_only_an_auditor_may_ask_the_timeline_to_verify_the_whole_log(
