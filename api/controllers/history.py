@@ -45,6 +45,8 @@ AggregateId = FromPath[UUID]
 HISTORY_ROLES = (Role.AUDITOR, Role.AGENCY)
 Readers = [allow(*HISTORY_ROLES)]
 _MAX_VERSION = 1_000_000_000
+EVENTS_PAGE = 500
+MAX_EVENTS_PAGE = 1000
 
 _ENVELOPE = {field.name for field in dataclasses.fields(LedgerAggregate.Event)} | {
     "originator_topic"
@@ -237,10 +239,23 @@ class HistoryController(Controller):
     @get("/{aggregate_id:uuid}/events", guards=Readers, sync_to_thread=True,
          summary="Every event of an aggregate in order, with its actor and global position "
                  "(auditor; an agency for its own procurements and contracts)")
-    def events(self, request: Req, aggregate_id: AggregateId) -> HistoryEvents:
+    def events(
+        self, request: Req, aggregate_id: AggregateId,
+        after: Annotated[int, QueryParameter(
+            ge=0, le=_MAX_VERSION,
+            description="Only events after this version (the previous page's next_after)")] = 0,
+        limit: Annotated[int, QueryParameter(
+            ge=1, le=MAX_EVENTS_PAGE, description="At most this many events")] = EVENTS_PAGE,
+    ) -> HistoryEvents:
         history, current = _history(request, aggregate_id)
-        return HistoryEvents(aggregate_id=aggregate_id, aggregate_type=type(current).__name__,
-                             events=[history.entry(event) for event in history.events])
+        # Versions run 1, 2, … with no gaps, so version v is the list's v-1th entry.
+        page = history.events[after:after + limit]
+        last_shown = after + len(page)
+        return HistoryEvents(
+            aggregate_id=aggregate_id, aggregate_type=type(current).__name__,
+            last_version=history.last_version,
+            next_after=last_shown if last_shown < history.last_version else None,
+            events=[history.entry(event) for event in page])
 
     @get("/{aggregate_id:uuid}/state", guards=Readers, sync_to_thread=True,
          summary="The aggregate replayed from the log as of a version or a time")

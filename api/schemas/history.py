@@ -33,8 +33,14 @@ class HistoryEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
 
 
 class HistoryEvents(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A page of an aggregate's events, in version order."""
+
     aggregate_id: UUID
     aggregate_type: str
+    last_version: int
+    """The aggregate's latest version when this page was read."""
+    next_after: int | None
+    """Pass as ``after`` for the next page; null on the last page."""
     events: list[HistoryEvent]
 
 

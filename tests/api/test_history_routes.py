@@ -201,6 +201,30 @@ def test_events_are_complete_in_order_with_their_actor_and_correlation_id(
     assert procurement[-1]["position"] < events[0]["position"]
 
 
+def test_events_come_in_pages_that_join_up_to_the_whole_history(
+    http: TestClient[Any], clock: Clock
+) -> None:
+    scenario = central_contract(http, clock)
+    whole = events_of(http, scenario.contract_id)
+    pages: list[dict[str, Any]] = []
+    after: int | None = 0
+    while after is not None:
+        page = ok(http.get(f"/history/{scenario.contract_id}/events",
+                           params={"after": after, "limit": 2}, headers=AU))
+        assert page["last_version"] == len(whole)
+        assert len(page["events"]) <= 2
+        pages.append(page)
+        after = page["next_after"]
+    assert [len(page["events"]) for page in pages] == [2, 2, 1]
+    assert [event for page in pages for event in page["events"]] == whole
+    beyond = ok(http.get(f"/history/{scenario.contract_id}/events", params={"after": 5},
+                         headers=AU))
+    assert beyond["events"] == [] and beyond["next_after"] is None
+    for name, value in (("limit", "0"), ("limit", "1001"), ("after", "-1")):
+        refused(http.get(f"/history/{scenario.contract_id}/events", params={name: value},
+                         headers=AU), 400, rules.REQUEST_MALFORMED, name)
+
+
 def test_the_state_as_of_each_version_is_what_the_views_answered_then(
     http: TestClient[Any], clock: Clock
 ) -> None:
