@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from api.auth import PUBLIC, allow
 from api.commands import runtime_of
@@ -80,7 +80,8 @@ class AuditController(Controller):
     @get("/proofs/inclusion", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
          summary="Proof that an event is in a signed tree (auditor)")
     def inclusion(self, request: Req, sequence: Annotated[int, Parameter(ge=1, le=10**15)],
-                  tree_size: Size | None = None) -> InclusionProofBody:
+                  tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
+                  ) -> InclusionProofBody:
         head = _head(request, tree_size, "tree_size")
         with runtime_of(request.app.state).db.connect() as conn:
             tree = StoredTree(conn)
