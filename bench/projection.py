@@ -16,6 +16,7 @@ rates; a subprocess that builds the same ``Runtime`` and does nothing for the RS
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import subprocess
@@ -81,17 +82,22 @@ def empty_views(projector: ProjectionEngine) -> None:
                          .where(projection_tracking.c.view == view.name).values(position=0))
 
 
+class _OutOfTime(Exception):
+    pass
+
+
 def bounded_catch_up(projector: ProjectionEngine, budget: float) -> tuple[int, float]:
-    """``catch_up``'s own loop, stopped after the batch that passes ``budget`` seconds (0: the
-    real ``catch_up``). Returns (events every view applied, seconds)."""
+    """``catch_up`` itself, stopped (through its progress callback) after the batch that passes
+    ``budget`` seconds (0: none). Returns (events every view applied, seconds)."""
     start = projector.position()
     began = time.perf_counter()
-    if not budget:
-        projector.catch_up()
-    else:
-        target = projector.head()
-        while projector.position() < target and time.perf_counter() - began < budget:
-            projector.run_once()
+
+    def progress(done: int, total: int) -> None:
+        if budget and time.perf_counter() - began >= budget and done < total:
+            raise _OutOfTime
+
+    with contextlib.suppress(_OutOfTime):
+        projector.catch_up(progress)
     return projector.position() - start, time.perf_counter() - began
 
 

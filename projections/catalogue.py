@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import msgspec
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from domain.service import DigitalService, service_status
 from domain.text import normalise, squeeze
@@ -19,7 +19,7 @@ from domain.values import (
     SupportChannel,
     SupportKind,
 )
-from projections.engine import View
+from projections.engine import View, bulk_insert
 from projections.tables import (
     catalogue_search,
     catalogue_services,
@@ -84,6 +84,7 @@ def status_columns(row: Row) -> Row:
 class CatalogueView(View):
     name: ClassVar[str] = "catalogue"
     tables = (catalogue_services, catalogue_search)
+    aggregates = frozenset({DigitalService.__name__})
 
     _batch: _Batch | None = None
 
@@ -114,8 +115,7 @@ class CatalogueView(View):
         # The search table is the narrow copy the annex search filters, counts and sorts: the
         # same rows without the profile's JSON, so a search reads a fraction of the bytes.
         for target, columns in ((table, _full_row), (catalogue_search, search_row)):
-            if batch.new:
-                conn.execute(insert(target), [columns(batch.rows[key]) for key in batch.new])
+            bulk_insert(conn, target, [columns(batch.rows[key]) for key in batch.new])
             if changed:
                 conn.execute(update(target).where(target.c.service_id == bindparam("_key")),
                              [{**columns(batch.rows[key]), "_key": key} for key in changed])

@@ -57,6 +57,7 @@ def fold(record: Record, name: str, event: Any) -> None:
 class ContractView(View):
     name: ClassVar[str] = "contracts"
     tables = (contracts, contract_services)
+    aggregates = frozenset({Contract.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if type(event).__qualname__.split(".")[0] != Contract.__name__:

@@ -12,8 +12,6 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.actor import KOREA
 from domain.deadlines import (
@@ -27,7 +25,7 @@ from domain.deadlines import (
     one_year_after,
     report_overdue_on,
 )
-from projections.engine import View
+from projections.engine import View, bulk_insert
 from projections.tables import deadlines
 
 Row = dict[str, Any]
@@ -260,15 +258,17 @@ class DeadlineView(View):
 
 
 class _Added:
-    """Deadlines added in this batch and not yet written. Anything that reads or changes other
-    rows writes them first, so every statement sees what the events before it did. An added
+    """Deadlines added in this batch and not yet written: they go in with one statement at the end
+    of the batch. A statement that changes stored rows changes the matching rows waiting here too,
+    so each event sees what the events before it did as if every row had been written at once;
+    only a read by another column than the key (``report_row``) writes them first. An added
     deadline that exists already is dropped when written (the first one stands), so adding costs
     no read."""
 
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
         self.stored: dict[str, Row | None] = {}
-        """Stored rows read ahead (None: not stored), valid until this batch writes anything."""
+        """Stored rows read ahead (None: not stored), dropped as statements change them."""
 
     def prefetch(self, conn: Connection, keys: Sequence[str]) -> None:
         if keys:
@@ -278,9 +278,7 @@ class _Added:
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
-            dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            conn.execute(dialect_insert(deadlines).on_conflict_do_nothing(
-                index_elements=[deadlines.c.deadline_id]), list(self.rows.values()))
+            bulk_insert(conn, deadlines, list(self.rows.values()), skip_existing=True)
             for key, row in self.rows.items():
                 if key in self.stored and self.stored[key] is None:
                     self.stored[key] = row
@@ -293,6 +291,22 @@ class _Added:
                       and (k == key or row["aggregate_id"] == aggregate_id)]:
             del self.stored[known]
 
+    def change(self, values: Row, *, key: str | None = None, aggregate_id: str | None = None,
+               kind: str | None = None, unless_state: str | None = None,
+               state: str | None = None) -> None:
+        """What an ``UPDATE … WHERE`` with these conditions does to the rows waiting here."""
+        rows = ([self.rows[key]] if key in self.rows else []) if key is not None else [
+            row for row in self.rows.values() if row["aggregate_id"] == aggregate_id]
+        for row in rows:
+            if ((kind is None or row["kind"] == kind)
+                    and (state is None or row["state"] == state)
+                    and (unless_state is None or row["state"] != unless_state)):
+                row.update(values)
+
+    def absent(self, key: str) -> bool:
+        """Known not to be stored: a statement on this key alone would change nothing stored."""
+        return key in self.stored and self.stored[key] is None
+
 
 class _Writer:
     """Writes one event's effect on the deadlines, in the projection's transaction."""
@@ -303,11 +317,6 @@ class _Writer:
         self.position = position
         self.aggregate_id = str(event.originator_id)
         self.added = added
-
-    def _write(self, *, key: str | None = None, aggregate_id: str | None = None) -> Connection:
-        self.added.flush(self.conn)
-        self.added.forget(key=key, aggregate_id=aggregate_id)
-        return self.conn
 
     def get(self, key: str) -> Row | None:
         if key in self.added.stored:
@@ -332,30 +341,48 @@ class _Writer:
             counting=kind.rule.counting.value, state="pending", detail=detail, note=None,
             created_position=self.position, updated_position=self.position)
 
+    def _keyed(self, key: str, values: Row, *where: Any, unless_state: str | None = None) -> None:
+        values = {**values, "updated_position": self.position}
+        self.added.change(values, key=key, unless_state=unless_state)
+        if self.added.absent(key):
+            return
+        self.added.forget(key=key)
+        self.conn.execute(update(deadlines).where(deadlines.c.deadline_id == key, *where)
+                          .values(**values))
+
     def update(self, key: str, **values: Any) -> None:
-        self._write(key=key).execute(update(deadlines).where(deadlines.c.deadline_id == key)
-                                     .values(**values, updated_position=self.position))
+        self._keyed(key, values)
 
     def settle(self, key: str, state: str) -> None:
         """Record what became of a deadline; a deadline already fired stays fired."""
-        self._write(key=key).execute(update(deadlines).where(deadlines.c.deadline_id == key,
-                                                             deadlines.c.state != "fired")
-                                     .values(state=state, updated_position=self.position))
+        self._keyed(key, {"state": state}, deadlines.c.state != "fired", unless_state="fired")
+
+    def _pending(self, kind: DeadlineKind | None, values: Row) -> None:
+        """Change this aggregate's pending deadlines (of one kind, or all)."""
+        values = {**values, "updated_position": self.position}
+        kind_name = kind.rule.kind if kind is not None else None
+        self.added.change(values, aggregate_id=self.aggregate_id, kind=kind_name, state="pending")
+        self.added.forget(aggregate_id=self.aggregate_id)
+        where = [deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.state == "pending"]
+        if kind_name is not None:
+            where.append(deadlines.c.kind == kind_name)
+        self.conn.execute(update(deadlines).where(*where).values(**values))
 
     def move(self, kind: DeadlineKind, fires_on: date) -> None:
-        self._write(aggregate_id=self.aggregate_id).execute(update(deadlines).where(
-            deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.kind == kind.rule.kind,
-            deadlines.c.state == "pending").values(fires_on=fires_on,
-                                                   updated_position=self.position))
+        self._pending(kind, {"fires_on": fires_on})
 
     def void_pending(self, kind: DeadlineKind | None = None) -> None:
-        where = [deadlines.c.aggregate_id == self.aggregate_id, deadlines.c.state == "pending"]
-        if kind is not None:
-            where.append(deadlines.c.kind == kind.rule.kind)
-        self._write(aggregate_id=self.aggregate_id).execute(
-            update(deadlines).where(*where).values(state="void", updated_position=self.position))
+        self._pending(kind, {"state": "void"})
 
     def report_row(self) -> Row | None:
-        row = self._write().execute(select(deadlines).where(
+        # Read by ``settled_by``, not by key: what waits is written first.
+        self.added.flush(self.conn)
+        row = self.conn.execute(select(deadlines).where(
             deadlines.c.settled_by == self.aggregate_id)).mappings().one_or_none()
         return dict(row) if row is not None else None
+
+
+# The aggregates with a handler above (``_<Aggregate>_<Event>``): the engine hands the view only
+# their events.
+DeadlineView.aggregates = frozenset(
+    name.split("_")[1] for name in vars(DeadlineView) if name[:1] == "_" and name[1:2].isupper())

@@ -23,6 +23,7 @@ _ENDED = {"Rescinded": "rescinded", "Terminated": "terminated", "Expired": "expi
 class DisclosureView(View):
     name: ClassVar[str] = "disclosures"
     tables = (disclosures,)
+    aggregates = frozenset({Contract.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if type(event).__qualname__.split(".")[0] != Contract.__name__:

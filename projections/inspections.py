@@ -16,6 +16,7 @@ from projections.tables import inspections, semiannual_reports
 class InspectionView(View):
     name: ClassVar[str] = "inspections"
     tables = (inspections,)
+    aggregates = frozenset({QualityInspection.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if type(event).__qualname__.split(".")[0] != QualityInspection.__name__:
@@ -44,6 +45,7 @@ class InspectionView(View):
 class ReportView(View):
     name: ClassVar[str] = "semiannual_reports"
     tables = (semiannual_reports,)
+    aggregates = frozenset({SemiannualReport.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if type(event).__qualname__.split(".")[0] != SemiannualReport.__name__:

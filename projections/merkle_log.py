@@ -21,9 +21,9 @@ from uuid import UUID
 import msgspec
 from pymerkle import BaseMerkleTree
 from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
-from sqlalchemy import Connection, Table, and_, func, insert, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from projections.engine import View
+from projections.engine import View, bulk_insert
 from projections.tables import merkle_leaves, merkle_nodes
 
 LEAF_PREFIX = b"\x00"
@@ -132,25 +132,9 @@ class MerkleLogView(View):
                            "originator_version": record.version})
             nodes.extend({"level": level, "idx": index, "hash": digest}
                          for level, index, digest in compact.append(record.leaf_hash()))
-        if leaves:
-            _bulk_insert(conn, merkle_leaves, leaves)
-            _bulk_insert(conn, merkle_nodes, nodes)
-
-
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL takes a rebuild's three rows per event fastest by COPY, in the view's own
-    transaction; SQLite's executemany is already a loop in C."""
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
-    columns = [column.name for column in table.columns]
-    cursor = conn.connection.cursor()
-    try:
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
-    finally:
-        cursor.close()
+        # PostgreSQL takes a batch's three rows per event by COPY (``bulk_insert``).
+        bulk_insert(conn, merkle_leaves, leaves)
+        bulk_insert(conn, merkle_nodes, nodes)
 
 
 def _peaks(conn: Connection, size: int) -> list[bytes]:

@@ -102,6 +102,7 @@ def _saved_results(record: Record) -> list[Record]:
 class ProcurementView(View):
     name: ClassVar[str] = "procurements"
     tables = (procurements, procurement_requests)
+    aggregates = frozenset({Procurement.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         qualname = type(event).__qualname__

@@ -1,0 +1,118 @@
+"""The engine's batches and bulk paths: a rebuild in large batches gives the tables of small ones, a
+view that fails keeps its position while the others move on, views with nothing in a batch only
+move their position (and never over another worker's claim), and the bulk insert stores what
+``insert()`` stores."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Text, cast, insert, select, update
+
+from dsledger.runtime import Runtime
+from projections.deadlines import DeadlineView
+from projections.engine import ProjectionEngine, bulk_insert
+from projections.tables import deadlines, projection_tracking
+from tests.projections.test_engine import every_view, record_history
+
+
+def run_batches(engine: ProjectionEngine) -> None:
+    """``run_once`` until every view is at the head: the path a live worker takes."""
+    while engine.position() < engine.head():
+        engine.run_once()
+
+
+def test_a_rebuild_in_large_batches_gives_the_tables_of_small_ones(runtime: Runtime) -> None:
+    record_history(runtime)
+    engine = runtime.projector
+    engine.batch_size = 7
+    run_batches(engine)
+    small = every_view(runtime)
+    assert len(small["deadlines"]) > 60
+    engine.rebuild_batch_size = 5000
+    engine.rebuild()
+    assert every_view(runtime) == small
+    assert engine.position() == engine.head()
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_failing_view_keeps_its_position_and_the_others_move_on(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    record_history(runtime, count=10)
+    engine = runtime.projector
+    original = DeadlineView.apply_batch
+
+    def crashing(self: DeadlineView, conn: Any, items: Any) -> None:
+        original(self, conn, items)  # its rows are written, then the transaction fails
+        raise Crash("deadlines failed")
+
+    monkeypatch.setattr(DeadlineView, "apply_batch", crashing)
+    with pytest.raises(Crash):
+        engine.run_once()
+    positions = engine.positions()
+    head = engine.head()
+    assert positions["deadlines"] == 0
+    assert positions["catalogue"] == head
+    assert positions["merkle_log"] == head
+    assert positions["contracts"] == head  # nothing of it in the batch: only moved
+    assert every_view(runtime)["deadlines"] == []
+    assert engine.position() == 0
+
+    monkeypatch.setattr(DeadlineView, "apply_batch", original)
+    engine.catch_up()
+    recovered = every_view(runtime)
+    assert recovered["deadlines"]
+    engine.rebuild()
+    assert every_view(runtime) == recovered
+
+
+def test_views_with_nothing_in_a_batch_never_move_over_another_workers_claim(
+    runtime: Runtime,
+) -> None:
+    record_history(runtime, count=5)
+    engine = runtime.projector
+    positions = engine.positions()
+    batch = engine._read(positions)
+    assert batch is not None
+    # Another worker claims the contracts view (which has nothing in this batch) after this one
+    # read the positions: moving it is that worker's, not ours.
+    with engine.db.begin() as conn:
+        conn.execute(update(projection_tracking).where(projection_tracking.c.view == "contracts")
+                     .values(position=2))
+    engine._apply(batch, positions)
+    after = engine.positions()
+    assert after["contracts"] == 2
+    assert after["disclosures"] == batch.last
+    assert after["catalogue"] == batch.last
+
+
+def test_the_bulk_insert_stores_what_insert_stores(runtime: Runtime) -> None:
+    def row(key: str, **values: Any) -> dict[str, Any]:
+        base: dict[str, Any] = dict(
+            deadline_id=key, kind="k", aggregate_type="service", aggregate_id="a", subject="",
+            settled_by=None, fires_on=date(2026, 1, 2), counting="days",
+            state="pending", detail={"providers": ["가", None], "n": 1}, note=None,
+            created_position=1, updated_position=1)
+        return {**base, **values}
+
+    with runtime.db.begin() as conn:
+        conn.execute(insert(deadlines), [row("by-insert"), row("by-insert-null", detail=None)])
+        bulk_insert(conn, deadlines, [row("by-bulk"), row("by-bulk-null", detail=None)],
+                    skip_existing=True)
+        # An existing key is skipped, whatever the new row says: the stored one stands.
+        bulk_insert(conn, deadlines, [row("by-bulk", state="void"), row("by-bulk-2")],
+                    skip_existing=True)
+        bulk_insert(conn, deadlines, [row("by-copy"), row("by-copy-null", detail=None)])
+    with runtime.db.connect() as conn:
+        stored = {r.deadline_id: (r.detail, r.text, r.state) for r in conn.execute(
+            select(deadlines.c.deadline_id, deadlines.c.detail, deadlines.c.state,
+                   cast(deadlines.c.detail, Text).label("text")))}
+    assert stored["by-bulk"] == stored["by-copy"] == stored["by-insert"]
+    assert stored["by-bulk-null"] == stored["by-copy-null"] == stored["by-insert-null"]
+    assert stored["by-bulk-2"][2] == "pending"
