@@ -6,14 +6,15 @@ route checks the role, and routes on owned resources also check the organisation
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from domain import rules
 from domain.actor import Actor, Role
@@ -77,16 +78,54 @@ async def retrieve_principal(token: Token, _connection: ASGIConnection[Any, Any,
     return None if principal_problem(principal) else principal
 
 
+VERIFIED_TOKENS = 4096
+"""Distinct tokens whose verification a process remembers (a few hundred bytes each)."""
+
+
+class VerifiedTokenMiddleware(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware, remembering the tokens it has verified. A client sends the same
+    token with every request, and checking its HMAC, parsing its JSON and building its principal
+    cost more than the rest of a cheap read. What the check found depends only on the token's
+    text and the (fixed) secret, except for time: a remembered token is checked against its
+    ``exp`` on every use, and one the clock could still turn from valid to invalid some other
+    way (an ``nbf`` claim, an ``iat`` in the future) is never remembered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verified: dict[str, tuple[Token, Principal]] = {}
+
+    async def authenticate_token(self, encoded_token: str,
+                                 connection: ASGIConnection[Any, Any, Any, Any],
+                                 ) -> AuthenticationResult:
+        known = self._verified.get(encoded_token)
+        now = datetime.now(UTC)
+        if known is not None:
+            token, principal = known
+            if token.exp > now:
+                return AuthenticationResult(user=principal, auth=token)
+            del self._verified[encoded_token]
+        result = await super().authenticate_token(encoded_token, connection)
+        token = result.auth
+        if (isinstance(result.user, Principal) and isinstance(token, Token)
+                and self.revoked_token_handler is None
+                and "nbf" not in token.extras and token.iat <= now):
+            if len(self._verified) >= VERIFIED_TOKENS:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[encoded_token] = (token, result.user)
+        return result
+
+
 def jwt_auth(secret: str) -> JWTAuth[Principal, Token]:
     return JWTAuth[Principal, Token](
         token_secret=secret,
         retrieve_user_handler=retrieve_principal,
         exclude=["/schema"],
         exclude_opt_key="exclude_from_auth",
+        authentication_middleware_class=VerifiedTokenMiddleware,
     )
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
@@ -97,9 +136,11 @@ def require_role(principal: Principal, *roles: Role) -> None:
 
 
 def allow(*roles: Role) -> Guard:
-    """A guard that lets only the given roles through."""
+    """A guard that lets only the given roles through. A coroutine function: Litestar sends a plain
+    function guard to its thread pool, a hand-off that costs far more than the check."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any],
+                    _handler: BaseRouteHandler) -> None:
         require_role(connection.user, *roles)
 
     return guard

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from domain.search import CatalogueEntry, SearchConditions, SearchSnapshot, validate_conditions
 from domain.values import (
@@ -64,53 +77,102 @@ def _filters(conditions: SearchConditions, dialect: str) -> list[ColumnElement[b
     return clauses
 
 
+_SUPPORT_KINDS = [(kind, support_kind_column(kind)) for kind in SupportKind]
+_CERTIFICATIONS = [(kind, certification_column(kind)) for kind in CertificationKind]
+_DOCUMENTS = [(kind, document_column(kind)) for kind in DocumentKind]
+_CHANNELS = [(channel, channel_column(channel)) for channel in SupportChannel]
+_FLAG_GROUPS = (_SUPPORT_KINDS, _CERTIFICATIONS, _DOCUMENTS, _CHANNELS)
+# What a hit shows, and nothing more: the narrow search table has every flag; only the provider,
+# the status and the version come from the full row (whose JSON a hit does not need).
+_HIT_COLUMNS = [
+    _T.c.service_id, _T.c.name, _FULL.c.provider_id, _FULL.c.provider_name, _T.c.service_type,
+    _T.c.company_size, _T.c.provider_type, _T.c.mall_listed, _T.c.innovation_product,
+    _FULL.c.status, _FULL.c.version,
+    *(_T.c[column] for group in _FLAG_GROUPS for _, column in group),
+]
+_FIRST_FLAG = 11
+_TOTAL, _POSITION = len(_HIT_COLUMNS), len(_HIT_COLUMNS) + 1
+
+
+@lru_cache(maxsize=1024)
+def _statements(conditions: SearchConditions, dialect: str, limit: int | None, offset: int,
+                ) -> tuple[Select[Any], Select[Any]]:
+    """The page (with the count and the view's position riding along) and, for an empty page,
+    the count and position alone. Kept per search: a statement object memoizes its own cache
+    key, which SQLAlchemy would otherwise rebuild from the whole expression on every execution
+    (with forty-odd columns, more time than the database spends on a small page)."""
+    filters = _filters(conditions, dialect)
+    where = and_(_T.c.searchable == true(), *filters)
+    position = (select(projection_tracking.c.position)
+                .where(projection_tracking.c.view == "catalogue").scalar_subquery())
+    counted = where
+    if dialect == "sqlite":
+        # SQLite would count by walking the name index for searchable = 1 and fetching every row
+        # it names; with the flag wrapped, it scans the narrow table instead, about 4× faster.
+        counted = and_(func.coalesce(_T.c.searchable, false()) == true(), *filters)
+    total = select(func.count()).select_from(_T).where(counted).scalar_subquery()
+    # Code-point order on both databases (the search table's name column sorts that way on
+    # each), so the same catalogue lists in the same order everywhere, straight off an index.
+    page = (select(*_HIT_COLUMNS, total, position)
+            .join_from(_T, _FULL, _T.c.service_id == _FULL.c.service_id).where(where)
+            .order_by(_T.c.name, _T.c.service_id).limit(limit).offset(offset))
+    return page, select(total, position)
+
+
 def search_catalogue(conn: Connection, conditions: SearchConditions, *, limit: int | None = 20,
                      offset: int = 0) -> SearchSnapshot:
     """Run the annex search: only registered, active services; a stable order (name, then id).
     ``limit=None`` returns the whole result list, as evidence needs it."""
     validate_conditions(conditions)
-    filters = _filters(conditions, conn.dialect.name)
-    where = and_(_T.c.searchable == true(), *filters)
-    position = conn.execute(
-        select(projection_tracking.c.position).where(projection_tracking.c.view == "catalogue")
-    ).scalar_one_or_none() or 0
-    counted = where
-    if conn.dialect.name == "sqlite":
-        # SQLite would count by walking the name index for searchable = 1 and fetching every row
-        # it names; with the flag wrapped, it scans the narrow table instead, about 4× faster.
-        counted = and_(func.coalesce(_T.c.searchable, false()) == true(), *filters)
-    total = conn.execute(select(func.count()).select_from(_T).where(counted)).scalar_one()
-    # Code-point order on both databases (the search table's name column sorts that way on each),
-    # so the same catalogue lists in the same order everywhere, straight off an index.
-    rows = conn.execute(
-        select(_FULL).join(_T, _T.c.service_id == _FULL.c.service_id).where(where)
-        .order_by(_T.c.name, _T.c.service_id).limit(limit).offset(offset)
-    ).mappings()
-    return SearchSnapshot(total=int(total), hits=[hit_from_row(row) for row in rows],
-                        catalogue_position=int(position))
+    page, counts = _statements(conditions, conn.dialect.name, limit, offset)
+    # One statement, one round trip: the count and the view's position are uncorrelated
+    # subqueries, which both databases evaluate once, not once per row.
+    rows = conn.execute(page).all()
+    if rows:
+        found, at = rows[0][_TOTAL], rows[0][_POSITION]
+    else:  # no page to carry them: ask for the two alone
+        found, at = conn.execute(counts).one()
+    return SearchSnapshot(total=int(found), hits=[hit_from_row(row) for row in rows],
+                          catalogue_position=int(at or 0))
 
 
-def hit_from_row(row: Any) -> CatalogueEntry:
+def hit_from_row(row: Sequence[Any]) -> CatalogueEntry:
+    """A hit from a row of the search's page (columns in the order of ``_HIT_COLUMNS``)."""
+    flags = iter(row[_FIRST_FLAG:])
+    # Consumed in _FLAG_GROUPS' order, as the columns were selected.
+    support_kinds = [kind for kind, _ in _SUPPORT_KINDS if next(flags)]
+    certifications = [kind for kind, _ in _CERTIFICATIONS if next(flags)]
+    documents = [kind for kind, _ in _DOCUMENTS if next(flags)]
+    channels = [channel for channel, _ in _CHANNELS if next(flags)]
     return CatalogueEntry(
-        service_id=row["service_id"],
-        name=row["name"],
-        provider_id=row["provider_id"],
-        provider_name=row["provider_name"],
-        service_type=ServiceType(row["service_type"]),
-        company_size=CompanySize(row["company_size"]),
-        provider_type=ProviderType(row["provider_type"]),
-        support_kinds=[k for k in SupportKind if row[support_kind_column(k)]],
-        mall_listed=bool(row["mall_listed"]),
-        innovation_product=bool(row["innovation_product"]),
-        certifications=[k for k in CertificationKind if row[certification_column(k)]],
-        documents=[d for d in DocumentKind if row[document_column(d)]],
-        support_channels=[c for c in SupportChannel if row[channel_column(c)]],
-        status=ServiceStatus(row["status"]),
-        version=int(row["version"]),
+        service_id=row[0],
+        name=row[1],
+        provider_id=row[2],
+        provider_name=row[3],
+        service_type=ServiceType(row[4]),
+        company_size=CompanySize(row[5]),
+        provider_type=ProviderType(row[6]),
+        support_kinds=support_kinds,
+        mall_listed=bool(row[7]),
+        innovation_product=bool(row[8]),
+        certifications=certifications,
+        documents=documents,
+        support_channels=channels,
+        status=ServiceStatus(row[9]),
+        version=int(row[10]),
     )
 
 
-def service_row(conn: Connection, service_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(_FULL).where(_FULL.c.service_id == service_id)
-                       ).mappings().one_or_none()
+def service_row(conn: Connection, service_id: str, columns: Sequence[str] | None = None,
+                ) -> dict[str, Any] | None:
+    """A service's row in the catalogue view: every column, or only ``columns``."""
+    row = conn.execute(_row_statement(None if columns is None else tuple(columns)),
+                       {"service_id": service_id}).mappings().one_or_none()
     return dict(row) if row is not None else None
+
+
+@lru_cache(maxsize=32)
+def _row_statement(columns: tuple[str, ...] | None) -> Select[Any]:
+    # One statement object per column list, its key memoized (see _statements).
+    selected = [_FULL.c[name] for name in columns] if columns is not None else [_FULL]
+    return select(*selected).where(_FULL.c.service_id == bindparam("service_id"))

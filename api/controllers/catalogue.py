@@ -20,8 +20,11 @@ from api.schemas.services import ServiceEntry
 from domain import rules
 from domain.rules import RuleViolation, refuse
 from domain.search import ANNEX, Filter, SearchConditions, SearchPage
+from projections.catalogue_reader import single_statement_reads
 from projections.catalogue_search import search_catalogue, service_row
 
+ENTRY_COLUMNS = (*ServiceEntry.__struct_fields__, "provider_id")
+"""What a service's entry reads of its row: what it shows, and who owns it."""
 _PAGING = {"limit", "offset"}
 _FILTER_NAMES = {flt.value for flt in Filter}
 _QUERY_NAMES = _FILTER_NAMES | _PAGING | {"keywords"}
@@ -102,7 +105,9 @@ class CatalogueController(Controller):
         search_page = page_named(page)
         conditions = conditions_from_query(search_page, request.query_params)
         await_min_position(request)
-        with runtime_of(request.app.state).db.connect() as conn:
+        # search_catalogue reads page, count and position in one statement (else two, when the
+        # page is empty), so it needs no transaction around it.
+        with single_statement_reads(runtime_of(request.app.state).db).connect() as conn:
             result = search_catalogue(conn, conditions, limit=limit, offset=offset)
         return SearchResponse(page=search_page.value, keywords=conditions.keywords,
                               total=result.total, limit=limit, offset=offset,
@@ -112,8 +117,8 @@ class CatalogueController(Controller):
          summary="A registered, active service's public entry")
     def service(self, request: Request[Any, Any, Any], service_id: FromPath[UUID]) -> ServiceEntry:
         await_min_position(request)
-        with runtime_of(request.app.state).db.connect() as conn:
-            row = service_row(conn, str(service_id))
+        with single_statement_reads(runtime_of(request.app.state).db).connect() as conn:
+            row = service_row(conn, str(service_id), ENTRY_COLUMNS)
         if row is None or not row["searchable"]:
             refuse(rules.SERVICE_NOT_FOUND, service_id=str(service_id))
         return ServiceEntry.from_row(row)

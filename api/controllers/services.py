@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from api.auth import Principal, allow, require_provider_owns
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
+from api.controllers.catalogue import ENTRY_COLUMNS
 from api.schemas.common import CommandResponse
 from api.schemas.services import (
     CertificationBody,
@@ -27,6 +28,7 @@ from domain import rules
 from domain.actor import Role
 from domain.rules import refuse
 from domain.values import CertificationKind
+from projections.catalogue_reader import single_statement_reads
 from projections.catalogue_search import service_row
 from projections.tables import catalogue_services
 
@@ -64,8 +66,8 @@ class ServiceController(Controller):
          sync_to_thread=True, summary="A catalogue entry in any status")
     def get_service(self, request: Req, service_id: ServiceId) -> ServiceEntry:
         await_min_position(request)
-        with runtime_of(request.app.state).db.connect() as conn:
-            row = service_row(conn, str(service_id))
+        with single_statement_reads(runtime_of(request.app.state).db).connect() as conn:
+            row = service_row(conn, str(service_id), ENTRY_COLUMNS)
         if row is None:
             refuse(rules.SERVICE_NOT_FOUND, service_id=str(service_id))
         require_provider_owns(request.user, row["provider_id"], "service", "서비스")
