@@ -1,14 +1,20 @@
 """HTTP reads on the real service (uvicorn subprocess, loopback): half public catalogue searches
 (``GET /catalogue/pages/{page}/services?…`` with the search benchmark's filter combinations), half
-``GET /services/{id}`` with an operator token, from a fixed number of client threads.
+``GET /services/{id}`` with an operator token, over ``2 × http_read_threads`` keep-alive
+connections (8 in the quick and full sizes), each cycling through its own shuffled list. The
+service runs as it would be deployed on this machine: ``serve --workers`` with one API process per
+core (``bench.server.DEFAULT_WORKERS``; DSLEDGER_BENCH_WORKERS=1 measures a single process).
 
-Reports requests/s, p50 and p99, and the service's peak RSS. Baselines, same run and server: the
-cheapest route (``GET /health``, one query) under the same load, and the service's RSS once started
-and warmed up. The load generator shares the machine's cores with the service.
+Reports requests/s, p50 and p99, and the service's peak RSS. Baselines, same run: the cheapest
+route (``GET /health``, one query) on the same server under the same load, the smallest ASGI app
+under the same load (what generator and loopback allow at all), and the service's RSS once started
+and warmed up. The load generator is wrk when it is on PATH, else httpx threads in this process;
+either way it shares the machine's cores with the service.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 
@@ -17,13 +23,16 @@ import httpx
 from bench import server as service
 from bench.catalogue_data import load_catalogue
 from bench.context import Context
-from bench.core import Burst, Figure, Target, median, percentile
+from bench.core import Burst, Figure, Target, median
 from bench.search import filter_combinations
+from bench.wrk import LoadRun
 from domain.search import SearchConditions
 
 NAME = "http_reads"
 NEEDS: tuple[str, ...] = ()
 RPS_TARGET = 1500.0
+CONNECTIONS_PER_THREAD = 2
+WARM_UP_SECONDS = 2.0
 P99_TARGET_MS = 50.0
 
 
@@ -43,25 +52,23 @@ def query(conditions: SearchConditions) -> httpx.QueryParams:
     return httpx.QueryParams(params)
 
 
-def _search(conditions: SearchConditions) -> service.Request:
-    path = f"/catalogue/pages/{conditions.page.value}/services"
+def search_path(conditions: SearchConditions) -> str:
     params = query(conditions)
-    return lambda client: client.get(path, params=params)
+    path = f"/catalogue/pages/{conditions.page.value}/services"
+    return f"{path}?{params}" if params else path
 
 
-def _entry(service_id: str) -> service.Request:
-    return lambda client: client.get(f"/services/{service_id}")
-
-
-def read_mix(service_ids: Sequence[str], per_page: int, threads: int, seed: int = 5,
-             ) -> list[list[service.Request]]:
+def read_mix(service_ids: Sequence[str], per_page: int, connections: int, seed: int = 5,
+             ) -> list[list[str]]:
+    """One list of paths per connection: every search combination in its own shuffled order, each
+    followed by one service's entry."""
     rng = random.Random(seed)
-    searches = [_search(c) for c in filter_combinations(per_page)]
+    searches = [search_path(c) for c in filter_combinations(per_page)]
     mixes = []
-    for _ in range(threads):
-        own: list[service.Request] = []
+    for _ in range(connections):
+        own: list[str] = []
         for search in rng.sample(searches, len(searches)):
-            own += [search, _entry(rng.choice(service_ids))]
+            own += [search, f"/services/{rng.choice(service_ids)}"]
         mixes.append(own)
     return mixes
 
@@ -73,53 +80,72 @@ def backends(ctx: Context) -> list[str]:
 
 def run(ctx: Context) -> None:
     sizes = ctx.sizes
-    threads = sizes.http_read_threads
+    workers = service.DEFAULT_WORKERS
+    # Closed-loop clients: with too few, the service waits on them (and on its database round
+    # trips) instead of working, and the figure is a latency, not a capacity. Two per client
+    # thread of the old generator, whatever the service's worker count, so configurations of
+    # the service compare under the same load; with several workers it also evens out which
+    # worker the kernel hands each (persistent) connection to.
+    connections = CONNECTIONS_PER_THREAD * sizes.http_read_threads
+    generator = service.generator()
     for backend in backends(ctx):
         with ctx.dbs.runtime(backend) as runtime:
             loaded = load_catalogue(runtime, sizes.http_services, sizes.search_verify_sample)
-        mixes = read_mix(loaded.service_ids, sizes.search_queries_per_page, threads)
-        health = [[service.health] for _ in range(threads)]
-        echo = [[service.root] for _ in range(threads)]
-        with service.serve(ctx.dbs.settings(backend)) as server, \
+        mixes = read_mix(loaded.service_ids, sizes.search_queries_per_page, connections)
+        health = [["/health"] for _ in range(connections)]
+        echo = [["/"] for _ in range(connections)]
+        with service.serve(ctx.dbs.settings(backend), workers=workers) as server, \
                 service.serve_echo(ctx.dbs.workdir, server.token) as ceiling:
+            def load(target: service.Server, mix: list[list[str]], seconds: float,
+                     max_requests: int) -> LoadRun:
+                return service.load_paths(target, mix, seconds=seconds,
+                                          max_requests=max_requests, workdir=ctx.dbs.workdir)
+
             for target, mix in ((server, health), (server, mixes), (ceiling, echo)):
-                # Warm up, untimed: the first requests of each thread.
-                service.load(target, mix, seconds=10, max_requests=20 * threads)
+                # Warm up, untimed: with wrk, long enough for each connection to go through its
+                # list once, so each worker has built its statements as a running service has.
+                load(target, mix, seconds=WARM_UP_SECONDS, max_requests=20 * connections)
             idle_rss = server.peak_rss_mib()
-            bursts: dict[str, list[Burst]] = {"health": [], "echo": [], "reads": []}
+            runs: dict[str, list[LoadRun]] = {"health": [], "echo": [], "reads": []}
             for _ in range(sizes.runs):
                 for name, target, mix in (("echo", ceiling, echo), ("health", server, health),
                                           ("reads", server, mixes)):
-                    bursts[name].append(service.load(target, mix, seconds=sizes.http_seconds,
-                                                     max_requests=sizes.http_max_requests))
+                    runs[name].append(load(target, mix, sizes.http_seconds,
+                                           sizes.http_max_requests))
             peak_rss = server.peak_rss_mib()
-        size = (f"{loaded.services:,} services; {threads} client threads, ≤ "
-                f"{sizes.http_max_requests:,} requests or {sizes.http_seconds:g} s per run")
+        bound = (f"{max(1, math.ceil(sizes.http_seconds))} s per run (wrk -d)" if generator == "wrk"
+                 else f"≤ {sizes.http_max_requests:,} requests or {sizes.http_seconds:g} s per run")
+        requests = sorted(run.requests for run in runs["reads"])
+        size = (f"{loaded.services:,} services; service: {workers} uvicorn API worker "
+                f"process{'es' * (workers > 1)}; load: {generator}, {connections} keep-alive "
+                f"connections, {bound}; {requests[0]:,}–{requests[-1]:,} reads per run")
         report_load(ctx, benchmark=NAME, backend=backend, prefix=key(backend, "reads"),
                     label=f"HTTP reads (search + entry), {backend}", unit="requests/s",
-                    bursts=bursts["reads"], size=size,
-                    floors=[("health", HEALTH_LABEL, bursts["health"]),
-                            ("client_ceiling", CEILING_LABEL, bursts["echo"])],
+                    bursts=runs["reads"], size=size,
+                    floors=[("health", HEALTH_LABEL, runs["health"]),
+                            ("client_ceiling", CEILING_LABEL, runs["echo"])],
                     rps_target=RPS_TARGET, p99_target_ms=P99_TARGET_MS)
-        report_rss(ctx, NAME, backend, idle_rss, peak_rss, "under the HTTP read load")
+        report_rss(ctx, NAME, backend, idle_rss, peak_rss, "under the HTTP read load",
+                   processes=server.workers + (server.workers > 1))
 
 
-Floor = tuple[str, str, list[Burst]]
+Floor = tuple[str, str, Sequence[Burst | LoadRun]]
 """A baseline load measured in the same run: (key suffix, label, its bursts)."""
 HEALTH_LABEL = "GET /health (cheapest route) under the same load"
 CEILING_LABEL = "minimal ASGI app under the same load (load-generator ceiling)"
 
 
 def report_load(ctx: Context, *, benchmark: str, backend: str, prefix: str, label: str,
-                unit: str, bursts: list[Burst], floors: list[Floor], size: str,
+                unit: str, bursts: Sequence[Burst | LoadRun], floors: list[Floor], size: str,
                 rps_target: float | None = None, p99_target_ms: float | None = None,
                 rate_baselines: Sequence[str] = ()) -> None:
     """Rate, p50 and p99 of ``bursts`` beside the same statistics of each floor. Keys:
     ``{prefix}_rate|p50|p99`` and ``{prefix}_{floor}_rate|p50|p99``."""
-    def stat_of(stat: str, of: list[Burst]) -> list[float]:
+    def stat_of(stat: str, of: Sequence[Burst | LoadRun]) -> list[float]:
+        loads = [LoadRun.of(run) for run in of]
         if stat == "rate":
-            return [b.rate for b in of]
-        return [percentile(b.latencies, 50 if stat == "p50" else 99) * 1000 for b in of]
+            return [run.rate for run in loads]
+        return [(run.p50 if stat == "p50" else run.p99) * 1000 for run in loads]
 
     for stat in ("rate", "p50", "p99"):
         rate = stat == "rate"
@@ -146,14 +172,16 @@ def report_load(ctx: Context, *, benchmark: str, backend: str, prefix: str, labe
 
 
 def report_rss(ctx: Context, name: str, backend: str, idle: float, peak: float,
-               under: str) -> None:
+               under: str, processes: int = 1) -> None:
     idle_key = f"{name}.{backend}.service_rss_idle"
+    what = ("VmHWM of the uvicorn process" if processes == 1 else
+            f"sum of VmHWM over the service's {processes} processes (supervisor and API workers)")
     ctx.results.add(Figure(
         key=idle_key, benchmark=name, backend=backend, baseline=True,
         label=f"service peak RSS after start and warm-up, {backend}", unit="MiB", value=idle,
-        runs=[idle], size="VmHWM of the uvicorn process", higher_is_better=False))
+        runs=[idle], size=what, higher_is_better=False))
     ctx.results.add(Figure(
         key=f"{name}.{backend}.service_rss_peak", benchmark=name, backend=backend,
         label=f"service peak RSS {under}, {backend}", unit="MiB", value=peak, runs=[peak],
-        size="VmHWM of the uvicorn process after every run", higher_is_better=False,
+        size=f"{what} after every run", higher_is_better=False,
         note="a high-water mark over all runs, not a median"), compare_to=[idle_key])

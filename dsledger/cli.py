@@ -25,6 +25,7 @@ from scheduler.clock import ControllableClock
 if TYPE_CHECKING:
     # The demo modules load only when a demo is asked for (see _load_demo).
     from dsledger.demo_contracts import DemoContracts
+    from scheduler.runner import DeadlineScheduler
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -309,16 +310,27 @@ def scheduler(now: datetime | None, interval: float, once: bool) -> None:
               help="Run the projection engine in this process.")
 @click.option("--scheduler/--no-scheduler", "with_scheduler", default=True,
               help="Run the deadline scheduler in this process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="API processes sharing the port (e.g. one per core). Above 1, this process "
+                   "supervises them and runs the projection engine and the scheduler (unless "
+                   "--no-projector/--no-scheduler); the workers only serve the API.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log one line per request (uvicorn's access log).")
 @NOW
 def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
-          with_scheduler: bool, now: datetime | None) -> None:
+          with_scheduler: bool, workers: int, access_log: bool, now: datetime | None) -> None:
     import uvicorn
 
     from api.app import create_app
+    from dsledger.asgi import freeze_startup_objects
     from scheduler.runner import DeadlineScheduler
 
-    settings = Settings.from_env()
     controllable = with_demo or now is not None
+    if workers > 1 and controllable:
+        # A movable clock lives in one process's memory: each worker would keep its own time.
+        raise click.UsageError("--workers above 1 needs the machine's clock: a demo clock "
+                               "(--demo, --now) cannot be shared between worker processes")
+    settings = Settings.from_env()
     runtime = Runtime(settings, clock=ControllableClock(_korean(now)) if controllable
                       else utc_now)
     demo_contracts = _load_demo(runtime) if with_demo else None
@@ -326,7 +338,8 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
     port = port or settings.port
     base = f"http://{host}:{port}"
     console.print(f"[bold]dsledger[/] on {'PostgreSQL' if settings.is_postgres else 'SQLite'} "
-                  f"({settings.sqlalchemy_url().split('@')[-1]})")
+                  f"({settings.sqlalchemy_url().split('@')[-1]})"
+                  + (f", {workers} API worker processes" if workers > 1 else ""))
     console.print(f"API:      {base}/")
     console.print(f"OpenAPI:  {base}/schema  (JSON: {base}/schema/openapi.json)")
     console.print(f"Web:      {base}/web/catalogue  (sign in at {base}/web/sign-in with a token)")
@@ -339,10 +352,36 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
         console.print("          dsledger token --role agency --sub kim.jiwon@seoul.go.kr "
                       "--agency AG-SEOUL")
     deadline_scheduler = DeadlineScheduler(runtime) if with_scheduler else None
+    if workers > 1:
+        _serve_workers(runtime, host, port, workers, access_log, projector, deadline_scheduler)
+        return
     app = create_app(runtime, run_projector=projector, scheduler=deadline_scheduler)
+    freeze_startup_objects()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
     finally:
+        runtime.close()
+
+
+def _serve_workers(runtime: Runtime, host: str, port: int, workers: int, access_log: bool,
+                   projector: bool, deadline_scheduler: DeadlineScheduler | None) -> None:
+    """uvicorn's supervisor runs the API-only workers (``dsledger.asgi``) on one port; this
+    process runs the projection engine and the scheduler beside it, once for all of them."""
+    import uvicorn
+
+    thread, stop = runtime.projector.start() if projector else (None, None)
+    if deadline_scheduler is not None:
+        deadline_scheduler.start()
+    try:
+        uvicorn.run("dsledger.asgi:api_worker", factory=True, host=host, port=port,
+                    workers=workers, log_level="info", access_log=access_log)
+    finally:
+        if deadline_scheduler is not None:
+            deadline_scheduler.stop()
+        if thread is not None and stop is not None:
+            stop.set()
+            runtime.projector.poke()
+            thread.join(timeout=10)
         runtime.close()
 
 
