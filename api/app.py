@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +27,7 @@ from api.controllers.system import ClockController, SystemController
 from api.idempotency import idempotency_middleware
 from api.problems import internal_error, problem_details_config
 from api.web import home, template_config, web_router
+from dsledger.background import background_work
 from dsledger.runtime import Runtime
 from scheduler.runner import DeadlineScheduler
 
@@ -41,21 +41,8 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
 
     @asynccontextmanager
     async def projector_lifespan(_app: Litestar) -> AsyncIterator[None]:
-        stop: threading.Event | None = None
-        thread: threading.Thread | None = None
-        if background:
-            thread, stop = runtime.projector.start()
-        if scheduler is not None:
-            scheduler.start()
-        try:
+        with background_work(runtime, projector=background, scheduler=scheduler):
             yield
-        finally:
-            if scheduler is not None:
-                scheduler.stop()
-            if stop is not None and thread is not None:
-                stop.set()
-                runtime.projector.poke()
-                thread.join(timeout=10)
 
     auth = jwt_auth(runtime.settings.jwt_secret)
     return Litestar(

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from domain.actor import KOREA, Role, utc_now
+from dsledger.background import background_work
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from dsledger.verify import VerifyReport
@@ -246,19 +247,11 @@ def export(aggregate_id: UUID, evidence: bool, out: Path) -> None:
                    "--no-projector (several may run; each batch is claimed by one).")
 def project() -> None:
     runtime = _runtime()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    thread, stop_projector = runtime.projector.start()
-    console.print(f"projecting from position {runtime.projector.position()}")
     try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
+        with background_work(runtime, projector=True, scheduler=None):
+            console.print(f"projecting from position {runtime.projector.position()}")
+            _until_stopped()
     finally:
-        stop_projector.set()
-        runtime.projector.poke()
-        thread.join(timeout=10)
         runtime.close()
 
 
@@ -281,22 +274,24 @@ def scheduler(now: datetime | None, interval: float, once: bool) -> None:
         deadline_scheduler.stop()
         runtime.close()
         return
+    try:
+        with background_work(runtime, projector=True, scheduler=deadline_scheduler):
+            console.print(f"scheduler sweeping every {interval}s "
+                          f"(clock: {runtime.now().isoformat()})")
+            _until_stopped()
+    finally:
+        runtime.close()
+
+
+def _until_stopped() -> None:
+    """Block until SIGTERM or Ctrl-C."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    thread, stop_projector = runtime.projector.start()
-    deadline_scheduler.start()
-    console.print(f"scheduler sweeping every {interval}s (clock: {runtime.now().isoformat()})")
     try:
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
         pass
-    finally:
-        deadline_scheduler.stop()
-        stop_projector.set()
-        runtime.projector.poke()
-        thread.join(timeout=10)
-        runtime.close()
 
 
 @main.command(help="Run the HTTP API (and the projection engine and the scheduler).")
@@ -369,19 +364,11 @@ def _serve_workers(runtime: Runtime, host: str, port: int, workers: int, access_
     process runs the projection engine and the scheduler beside it, once for all of them."""
     import uvicorn
 
-    thread, stop = runtime.projector.start() if projector else (None, None)
-    if deadline_scheduler is not None:
-        deadline_scheduler.start()
     try:
-        uvicorn.run("dsledger.asgi:api_worker", factory=True, host=host, port=port,
-                    workers=workers, log_level="info", access_log=access_log)
+        with background_work(runtime, projector=projector, scheduler=deadline_scheduler):
+            uvicorn.run("dsledger.asgi:api_worker", factory=True, host=host, port=port,
+                        workers=workers, log_level="info", access_log=access_log)
     finally:
-        if deadline_scheduler is not None:
-            deadline_scheduler.stop()
-        if thread is not None and stop is not None:
-            stop.set()
-            runtime.projector.poke()
-            thread.join(timeout=10)
         runtime.close()
 
 
