@@ -174,6 +174,12 @@ class ProjectionEngine:
         """A rebuild reads at least this many events a batch: each batch costs a few statements
         per view whatever its size, and nothing reads the views while they are rebuilt."""
         self._progress = threading.Condition()
+        self._commits = 0
+        """View transactions this process has committed: a waiter compares it before and after
+        it reads the positions, so a commit made while it was reading is never slept through."""
+        self._known: dict[str, int] = {}
+        """Each view's position as this process last read it or committed it: a waiter checks it
+        on every commit here without a query; progress made elsewhere is read from the table."""
         self._poke = threading.Event()
         self._ensure_tracking_rows()
 
@@ -181,8 +187,11 @@ class ProjectionEngine:
     def positions(self) -> dict[str, int]:
         with self.db.connect() as conn:
             rows = conn.execute(select(projection_tracking.c.view, projection_tracking.c.position))
-            return {row.view: int(row.position) for row in rows
+            read = {row.view: int(row.position) for row in rows
                     if row.view in {view.name for view in self.views}}
+        with self._progress:
+            self._known.update(read)
+        return read
 
     def position(self) -> int:
         """The position every view has reached."""
@@ -273,7 +282,7 @@ class ProjectionEngine:
                 conn.rollback()
                 return 0
             view.apply_batch(conn, items)
-        self._advanced()
+        self._advanced({view.name: new})
         return len(items)
 
     def _move(self, idle: list[tuple[View, int]], batch: _Batch) -> int:
@@ -287,10 +296,12 @@ class ProjectionEngine:
         by_old: dict[int, list[str]] = {}
         for view, old in idle:
             by_old.setdefault(old, []).append(view.name)
+        moved: dict[str, int] = {}
         with self.db.begin() as conn:
             self._relax(conn)
             if all(self._claim(conn, names, old, new) for old, names in by_old.items()):
                 moved_over = sum(batch.count(old) * len(names) for old, names in by_old.items())
+                moved = {view.name: new for view, _ in idle}
             else:
                 conn.rollback()
         if not moved_over:
@@ -299,9 +310,10 @@ class ProjectionEngine:
                     with self.db.begin() as conn:
                         if self._claim(conn, [name], old, new):
                             moved_over += batch.count(old)
+                            moved[name] = new
                         else:
                             conn.rollback()
-        self._advanced()
+        self._advanced(moved)
         return moved_over
 
     @staticmethod
@@ -352,6 +364,8 @@ class ProjectionEngine:
                     .where(projection_tracking.c.view == view.name)
                     .values(position=0)
                 )
+        with self._progress:
+            self._known.clear()
         return self.catch_up(progress, batch_size=max(self.batch_size, self.rebuild_batch_size))
 
     # --- running in the background ------------------------------------------------------------
@@ -404,9 +418,17 @@ class ProjectionEngine:
         return thread, stop
 
     # --- reading your own writes --------------------------------------------------------------
-    def _advanced(self) -> None:
+    def _advanced(self, moved: dict[str, int]) -> None:
         with self._progress:
+            for name, position in moved.items():
+                self._known[name] = max(self._known.get(name, 0), position)
+            self._commits += 1
             self._progress.notify_all()
+
+    def _known_position(self) -> int:
+        """The position every view had reached when this process last saw them (caller holds
+        ``_progress``)."""
+        return min((self._known.get(view.name, 0) for view in self.views), default=0)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Block until every view has applied the event at ``position`` (or the timeout passes).
@@ -415,12 +437,23 @@ class ProjectionEngine:
         worker in another process is seen by re-reading the tracking table.
         """
         deadline = time.monotonic() + timeout
+        read_at = 0.0
         while True:
-            if self.position() >= position:
-                return True
-            remaining = deadline - time.monotonic()
+            with self._progress:
+                seen = self._commits
+                if self._known_position() >= position:
+                    return True
+            now = time.monotonic()
+            if now >= read_at:
+                if self.position() >= position:
+                    return True
+                read_at = now + 0.02
+            remaining = deadline - now
             if remaining <= 0:
                 return False
             self.poke()
             with self._progress:
-                self._progress.wait(min(remaining, 0.02))
+                # A view that committed in this process meanwhile is checked again at once,
+                # rather than slept through; another process's progress is read every 20 ms.
+                if self._commits == seen:
+                    self._progress.wait(min(remaining, max(read_at - now, 0.001)))
