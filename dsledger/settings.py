@@ -36,7 +36,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     group_commit: bool = True
     """PostgreSQL only: concurrent commands share one transaction and one COMMIT, in one global
     order (``dsledger/group_commit.py``, ``docs/group-commit.md``); off, the library's recorder."""
-    projection_batch_size: int = 500
+    projection_batch_size: int = 2000
     pool_idle: int = 2
     """PostgreSQL connections the event store's pool opens at start and keeps. The library opens
     its pool's minimum eagerly, so a generous minimum times every process (API workers,
@@ -65,7 +65,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             port=int(env.get("DSLEDGER_PORT", "8000")),
             run_projector=_enabled(env, "DSLEDGER_RUN_PROJECTOR"),
             group_commit=_enabled(env, "DSLEDGER_GROUP_COMMIT"),
-            projection_batch_size=int(env.get("DSLEDGER_PROJECTION_BATCH_SIZE", "500")),
+            projection_batch_size=int(env.get("DSLEDGER_PROJECTION_BATCH_SIZE", "2000")),
             pool_idle=int(env.get("DSLEDGER_POOL_IDLE", "2")),
             pool_max=int(env.get("DSLEDGER_POOL_MAX", "10")),
             aggregate_cache=int(env.get("DSLEDGER_AGGREGATE_CACHE", "1000")),
