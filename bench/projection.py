@@ -2,8 +2,9 @@
 
 - catch-up rate: the views emptied, then ``runtime.projector.catch_up()``'s loop (``run_once``
   until every view reaches the head) timed in this process, events/s;
-- rebuild: ``runtime.projector.rebuild()`` in a subprocess (``bench.projection_worker``), its time
-  and its peak RSS (VmHWM).
+- rebuild: ``dsledger.rebuild.rebuild()`` (the views in groups, one process per core, as
+  ``dsledger rebuild`` runs it) from a subprocess (``bench.projection_worker``), its time and its
+  peak RSS (VmHWM).
 
 Each replay may take at most ``--replay-budget`` seconds (checked after each batch); a replay stopped
 by the budget reports the events it applied and its rate, and no time for the whole log. Nothing is
@@ -184,7 +185,8 @@ def _report(ctx: Context, backend: str, head: int, budget: float, catch_up: list
     reached = median([float(r.position) for r in rebuilds])
     results.add(Figure(
         key=key(backend, "rebuild_rate"), benchmark=NAME, backend=backend,
-        label=f"full rebuild ({views} views, in a subprocess), {backend}", unit="events/s",
+        label=f"full rebuild ({views} views in {rebuilds[0].processes} processes, as "
+              f"dsledger rebuild), {backend}", unit="events/s",
         value=median(rates), runs=rates,
         size=(f"all {head:,} events" if finished else
               f"{reached:,.0f} of {head:,} events before the budget ({budget_text})"),

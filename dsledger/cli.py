@@ -73,13 +73,20 @@ def migrate() -> None:
 
 
 @main.command(help="Rebuild every view from the first event of the log.")
-def rebuild() -> None:
+@click.option("--processes", type=click.IntRange(1, 64), default=None,
+              help="Replay into groups of views in this many processes (default: one per core "
+                   "on PostgreSQL for a log of 50,000 events or more, else one).")
+def rebuild(processes: int | None) -> None:
+    from dsledger.rebuild import rebuild as rebuild_views
+
     runtime = _runtime()
-    with progress_bar("rebuilding views") as update:
-        applied = runtime.projector.rebuild(update)
-    console.print(f"rebuilt views to position {runtime.projector.position()} "
-                  f"({applied} event applications)")
-    runtime.close()
+    try:
+        with progress_bar("rebuilding views") as update:
+            applied = rebuild_views(runtime, processes, update)
+        console.print(f"rebuilt views to position {runtime.projector.position()} "
+                      f"({applied} event applications)")
+    finally:
+        runtime.close()
 
 
 def _load_demo(runtime: Runtime) -> DemoContracts:

@@ -228,13 +228,22 @@ class ProjectionEngine:
             return None
         raw = [(n.id, n) for n in notifications]
         last = raw[-1][0]
-        # Decoded once for every view that reads events, and not at all when only raw views
-        # (the Merkle log) are behind.
+        # Decoded once for every view that reads events, only the events of aggregates such a
+        # view reads (a topic names its class: "domain.service:DigitalService.Suspended"), and
+        # not at all when only raw views (the Merkle log) are behind.
+        behind = [view for view in self.views
+                  if not view.raw and positions.get(view.name, 0) < last]
         events: list[tuple[int, Any, str]] | None = None
-        if any(not view.raw and positions.get(view.name, 0) < last for view in self.views):
+        if behind:
+            wanted: set[str] | None = (
+                None if any(view.aggregates is None for view in behind)
+                else set().union(*(view.aggregates or () for view in behind)))
             to_domain_event = self.ledger.mapper.to_domain_event
             events = []
             for notification in notifications:
+                if (wanted is not None and notification.topic.partition(":")[2].partition(".")[0]
+                        not in wanted):
+                    continue
                 event = to_domain_event(notification)
                 events.append((notification.id, event, type(event).__qualname__.partition(".")[0]))
         return _Batch(start, raw, events)
@@ -355,6 +364,11 @@ class ProjectionEngine:
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Empty every view and replay the whole log into it."""
+        self.empty()
+        return self.catch_up(progress, batch_size=max(self.batch_size, self.rebuild_batch_size))
+
+    def empty(self) -> None:
+        """Every view emptied and its position set back to zero, in one transaction."""
         with self.db.begin() as conn:
             for view in self.views:
                 for table in reversed(view.tables):
@@ -366,7 +380,6 @@ class ProjectionEngine:
                 )
         with self._progress:
             self._known.clear()
-        return self.catch_up(progress, batch_size=max(self.batch_size, self.rebuild_batch_size))
 
     # --- running in the background ------------------------------------------------------------
     def poke(self) -> None:
