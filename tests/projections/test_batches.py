@@ -15,7 +15,7 @@ from dsledger.runtime import Runtime
 from projections.deadlines import DeadlineView
 from projections.engine import ProjectionEngine, bulk_insert
 from projections.tables import deadlines, projection_tracking
-from tests.projections.test_engine import every_view, record_history
+from tests.projections.test_engine import CONTEXT, every_view, profile, record_history
 
 
 def run_batches(engine: ProjectionEngine) -> None:
@@ -116,3 +116,29 @@ def test_the_bulk_insert_stores_what_insert_stores(runtime: Runtime) -> None:
     assert stored["by-bulk"] == stored["by-copy"] == stored["by-insert"]
     assert stored["by-bulk-null"] == stored["by-copy-null"] == stored["by-insert-null"]
     assert stored["by-bulk-2"][2] == "pending"
+
+
+def test_a_small_batch_reaches_every_view_in_one_transaction(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What a command waits for (read-your-writes): one transaction, not one per view.
+    record_history(runtime, count=3)
+    engine = runtime.projector
+    engine.catch_up()
+    runtime.ledger.select_service(CONTEXT, notice_number="N-late", selection_date=date(2025, 1, 1),
+                                  valid_until=date(2028, 1, 1), profile=profile(99))
+    begun: list[object] = []
+    begin = engine.db.begin
+
+    def counted() -> Any:
+        begun.append(object())
+        return begin()
+
+    monkeypatch.setattr(engine.db, "begin", counted)
+    engine.run_once()
+    assert len(begun) == 1
+    assert engine.position() == engine.head()
+    monkeypatch.undo()
+    after = every_view(runtime)
+    engine.rebuild()
+    assert every_view(runtime) == after
