@@ -187,8 +187,9 @@ def _report(ctx: Context, backend: str, head: int, budget: float, catch_up: list
     reached = median([float(r.position) for r in rebuilds])
     results.add(Figure(
         key=key(backend, "rebuild_rate"), benchmark=NAME, backend=backend,
-        label=f"full rebuild ({views} views in {rebuilds[0].processes} processes, as "
-              f"dsledger rebuild), {backend}", unit="events/s",
+        label=f"full rebuild ({views} views in {rebuilds[0].processes} "
+              f"process{'es' * (rebuilds[0].processes > 1)}, as dsledger rebuild), {backend}",
+        unit="events/s",
         value=median(rates), runs=rates,
         size=(f"all {head:,} events" if finished else
               f"{reached:,.0f} of {head:,} events before the budget ({budget_text})"),

@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 import psycopg
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, LargeBinary, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -103,8 +103,11 @@ class _Shape:
 
     def __init__(self, conn: Connection, table: Table) -> None:
         dialect = conn.dialect
+        # Bytes go to psycopg as they are: SQLAlchemy's processor for them only wraps each value
+        # in the DB-API's Binary, a Python call per value that COPY does not need.
         self.columns: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (column.name, column.type.dialect_impl(dialect).bind_processor(dialect))
+            (column.name, None if isinstance(column.type, LargeBinary)
+             else column.type.dialect_impl(dialect).bind_processor(dialect))
             for column in table.columns]
         names = ", ".join(f'"{column.name}"' for column in table.columns)
         keys = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
