@@ -25,7 +25,6 @@ import sys
 import time
 
 import msgspec
-from sqlalchemy import delete, update
 
 from bench.catalogue_data import CONTEXT, build, demo_entries, save_in_batches
 from bench.context import Context
@@ -33,9 +32,9 @@ from bench.core import Figure, Target, median
 from bench.projection_worker import WorkerReport
 from domain.actor import acting
 from domain.service import DigitalService
+from dsledger.rebuild import OutOfTime, catch_up_until
 from dsledger.runtime import Runtime
 from projections.engine import ProjectionEngine
-from projections.tables import projection_tracking
 
 NAME = "projection"
 NEEDS: tuple[str, ...] = ()
@@ -75,32 +74,13 @@ def record_log(runtime: Runtime, events: int) -> float:
     return runtime.projector.head() / (time.perf_counter() - began)
 
 
-def empty_views(projector: ProjectionEngine) -> None:
-    """What ``rebuild`` does before it replays: every view emptied, every position zero."""
-    with projector.db.begin() as conn:
-        for view in projector.views:
-            for table in reversed(view.tables):
-                conn.execute(delete(table))
-            conn.execute(update(projection_tracking)
-                         .where(projection_tracking.c.view == view.name).values(position=0))
-
-
-class _OutOfTime(Exception):
-    pass
-
-
 def bounded_catch_up(projector: ProjectionEngine, budget: float) -> tuple[int, float]:
-    """``catch_up`` itself, stopped (through its progress callback) after the batch that passes
-    ``budget`` seconds (0: none). Returns (events every view applied, seconds)."""
+    """``catch_up`` itself, stopped after the batch that passes ``budget`` seconds (0: none).
+    Returns (events every view applied, seconds)."""
     start = projector.position()
     began = time.perf_counter()
-
-    def progress(done: int, total: int) -> None:
-        if budget and time.perf_counter() - began >= budget and done < total:
-            raise _OutOfTime
-
-    with contextlib.suppress(_OutOfTime):
-        projector.catch_up(progress)
+    with contextlib.suppress(OutOfTime):
+        catch_up_until(projector, time.monotonic() + budget if budget else None)
     return projector.position() - start, time.perf_counter() - began
 
 
@@ -148,7 +128,7 @@ def run(ctx: Context) -> None:
             rebuilds: list[WorkerReport] = []
             idle: list[float] = []
             for _ in range(sizes.runs):
-                empty_views(runtime.projector)
+                runtime.projector.empty()
                 events, seconds = bounded_catch_up(runtime.projector, budget)
                 catch_up.append(events / seconds)
                 applied.append(events)

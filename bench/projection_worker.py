@@ -20,7 +20,7 @@ import time
 import msgspec
 
 from bench.core import vmhwm_mib
-from dsledger.rebuild import OutOfTime, default_processes, rebuild, view_groups
+from dsledger.rebuild import OutOfTime, groups_for, rebuild
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         finished = True
         groups = 1
         if args.mode == "rebuild":
-            groups = len(view_groups(runtime.projector.views, args.processes or default_processes(runtime)))
+            groups = len(groups_for(runtime, args.processes))
             try:
                 rebuild(runtime, args.processes, budget=args.budget)
             except OutOfTime:

@@ -193,7 +193,3 @@ def _get(path: str) -> Request:
 
 def health(client: httpx.Client) -> httpx.Response:
     return client.get("/health")
-
-
-def root(client: httpx.Client) -> httpx.Response:
-    return client.get("/")

@@ -53,6 +53,11 @@ def default_processes(runtime: Runtime) -> int:
     return os.cpu_count() or 1
 
 
+def groups_for(runtime: Runtime, processes: int | None) -> list[list[str]]:
+    """The groups a rebuild with ``processes`` (None: :func:`default_processes`) runs."""
+    return view_groups(runtime.projector.views, processes or default_processes(runtime))
+
+
 def rebuild(runtime: Runtime, processes: int | None = None,
             progress: Callable[[int, int], None] | None = None, budget: float = 0.0,
             batch_size: int | None = None) -> int:
@@ -61,13 +66,13 @@ def rebuild(runtime: Runtime, processes: int | None = None,
     :class:`OutOfTime` when ``budget`` seconds (0: none) ran out first. Batches are of
     ``batch_size`` events (by default the engine's rebuild batch)."""
     projector = runtime.projector
-    batch = batch_size or max(projector.batch_size, projector.rebuild_batch_size)
-    groups = view_groups(projector.views, processes or default_processes(runtime))
+    batch = batch_size or projector.replay_batch_size
+    groups = groups_for(runtime, processes)
     projector.empty()
     target = projector.head()
     if len(groups) == 1:
-        return _catch_up(projector, batch, time.monotonic() + budget if budget else None,
-                         progress)
+        return catch_up_until(projector, time.monotonic() + budget if budget else None,
+                              progress, batch_size=batch)
     context = get_context("spawn")  # no inherited connections or threads
     with ProcessPoolExecutor(max_workers=len(groups), mp_context=context) as pool:
         deadline = time.time() + budget if budget else None
@@ -91,17 +96,20 @@ def _rebuild_group(settings: Settings, names: list[str], batch: int,
         engine = ProjectionEngine(runtime.ledger, runtime.db, views)
         # The deadline is wall-clock time, shared with the parent across processes.
         until = None if deadline is None else time.monotonic() + (deadline - time.time())
-        return _catch_up(engine, batch, until, None)
+        return catch_up_until(engine, until, batch_size=batch)
     finally:
         runtime.close()
 
 
-def _catch_up(engine: ProjectionEngine, batch: int, until: float | None,
-              progress: Callable[[int, int], None] | None) -> int:
+def catch_up_until(engine: ProjectionEngine, until: float | None,
+                   progress: Callable[[int, int], None] | None = None, *,
+                   batch_size: int | None = None) -> int:
+    """``engine.catch_up``, stopped with :class:`OutOfTime` after the batch that passes ``until``
+    (``time.monotonic()``; None: never)."""
     def report(done: int, total: int) -> None:
         if until is not None and time.monotonic() >= until and done < total:
             raise OutOfTime(f"stopped at {done:,} of {total:,}")
         if progress is not None:
             progress(done, total)
 
-    return engine.catch_up(report, batch_size=batch)
+    return engine.catch_up(report, batch_size=batch_size)

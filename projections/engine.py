@@ -247,11 +247,9 @@ class ProjectionEngine:
             to_domain_event = self.ledger.mapper.to_domain_event
             events = []
             for notification in notifications:
-                if (wanted is not None and notification.topic.partition(":")[2].partition(".")[0]
-                        not in wanted):
-                    continue
-                event = to_domain_event(notification)
-                events.append((notification.id, event, type(event).__qualname__.partition(".")[0]))
+                aggregate = notification.topic.partition(":")[2].partition(".")[0]
+                if wanted is None or aggregate in wanted:
+                    events.append((notification.id, to_domain_event(notification), aggregate))
         return _Batch(start, raw, events)
 
     def _apply(self, batch: _Batch, positions: dict[str, int]) -> int:
@@ -300,13 +298,11 @@ class ProjectionEngine:
         per view. None if it did not commit (a view failed, or another worker claimed one): the
         caller then applies the views one by one, so the failure stays the failing view's."""
         new = batch.last
-        by_old: dict[int, list[str]] = {}
-        for view, old in [*((view, old) for view, old, _ in work), *idle]:
-            by_old.setdefault(old, []).append(view.name)
+        every = [*((view, old) for view, old, _ in work), *idle]
         try:
             with self.db.begin() as conn:
                 self._relax(conn)
-                if not all(self._claim(conn, names, old, new) for old, names in by_old.items()):
+                if not self._claim_all(conn, every, new):
                     conn.rollback()
                     return None
                 for view, _, items in work:
@@ -315,7 +311,7 @@ class ProjectionEngine:
             log.warning("a small batch failed with every view together; applying them one by one",
                         exc_info=True)
             return None
-        self._advanced({name: new for names in by_old.values() for name in names})
+        self._advanced({view.name: new for view, _ in every})
         return (sum(len(items) for _, _, items in work)
                 + sum(batch.count(old) for _, old in idle))
 
@@ -337,29 +333,31 @@ class ProjectionEngine:
         if not idle:
             return 0
         new = batch.last
-        moved_over = 0
-        by_old: dict[int, list[str]] = {}
-        for view, old in idle:
-            by_old.setdefault(old, []).append(view.name)
         moved: dict[str, int] = {}
         with self.db.begin() as conn:
             self._relax(conn)
-            if all(self._claim(conn, names, old, new) for old, names in by_old.items()):
-                moved_over = sum(batch.count(old) * len(names) for old, names in by_old.items())
-                moved = {view.name: new for view, _ in idle}
+            if self._claim_all(conn, idle, new):
+                moved = {view.name: old for view, old in idle}
             else:
                 conn.rollback()
-        if not moved_over:
-            for old, names in by_old.items():
-                for name in names:
-                    with self.db.begin() as conn:
-                        if self._claim(conn, [name], old, new):
-                            moved_over += batch.count(old)
-                            moved[name] = new
-                        else:
-                            conn.rollback()
-        self._advanced(moved)
-        return moved_over
+        if not moved:
+            for view, old in idle:
+                with self.db.begin() as conn:
+                    if self._claim(conn, [view.name], old, new):
+                        moved[view.name] = old
+                    else:
+                        conn.rollback()
+        self._advanced(dict.fromkeys(moved, new))
+        return sum(batch.count(old) for old in moved.values())
+
+    @classmethod
+    def _claim_all(cls, conn: Connection, views: Sequence[tuple[View, int]], new: int) -> bool:
+        """Claim every (view, its old position) for ``new`` in this transaction: one statement
+        per distinct old position."""
+        by_old: dict[int, list[str]] = {}
+        for view, old in views:
+            by_old.setdefault(old, []).append(view.name)
+        return all(cls._claim(conn, names, old, new) for old, names in by_old.items())
 
     @staticmethod
     def _claim(conn: Connection, names: list[str], old: int, new: int) -> bool:
@@ -401,7 +399,12 @@ class ProjectionEngine:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Empty every view and replay the whole log into it."""
         self.empty()
-        return self.catch_up(progress, batch_size=max(self.batch_size, self.rebuild_batch_size))
+        return self.catch_up(progress, batch_size=self.replay_batch_size)
+
+    @property
+    def replay_batch_size(self) -> int:
+        """The events a rebuild reads a batch."""
+        return max(self.batch_size, self.rebuild_batch_size)
 
     def empty(self) -> None:
         """Every view emptied and its position set back to zero, in one transaction."""
