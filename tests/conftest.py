@@ -18,6 +18,7 @@ from api.app import create_app
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from tests.principals import TEST_SECRET
+from tests.requirements import missing
 
 PG_ADMIN_DSN = os.environ.get("DSLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -35,9 +36,7 @@ def postgres_url() -> Iterator[str]:
     """A database of our own for this test session (one per xdist worker), dropped at the end."""
     problem = _postgres_unavailable()
     if problem is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true requires PostgreSQL: {problem}")
-        pytest.skip(problem)
+        missing("PostgreSQL", problem)
     name = f"dsledger_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

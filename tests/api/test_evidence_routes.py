@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import pytest
 from litestar.testing import TestClient
 from pypdf import PdfReader
 
@@ -22,6 +20,7 @@ from dsledger.evidence_pdf import FontMissing, korean_font
 from dsledger.settings import Settings
 from tests.api.test_lifecycle_scenarios import Clock, clock, http, ok, register, terms
 from tests.principals import AGENCY, AUDITOR, OTHER_AGENCY, bearer, provider
+from tests.requirements import missing
 
 __all__ = ["clock", "http"]
 AG = bearer(AGENCY)
@@ -125,10 +124,8 @@ def test_a_pack_with_an_edited_event_or_a_foreign_key_does_not_verify(
 def test_the_printable_pack_reads_in_korean(http: TestClient[Any], clock: Clock) -> None:
     try:
         korean_font()
-    except FontMissing as missing:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip(str(missing))
+    except FontMissing as problem:
+        missing("a Korean font for the PDF", str(problem))
     pid, _ = awarded_procurement(http, clock)
     response = http.get(f"/procurements/{pid}/evidence.pdf", headers=AG)
     assert response.status_code == 200

@@ -11,7 +11,6 @@ it these tests skip and say why, unless ``CI=true``, where they must run.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ from dsledger.demo import demo_catalogue, load_demo
 from dsledger.runtime import Runtime
 from tests.principals import AGENCY, AUDITOR, OTHER_AGENCY, TEST_SECRET
 from tests.projections.test_crash_recovery import free_port
+from tests.requirements import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 DEMO_SERVICES = 150
@@ -44,10 +44,7 @@ def _missing() -> str | None:
 
 
 if (_problem := _missing()) is not None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true requires the browser tests to run: {_problem}",
-                    pytrace=False)
-    pytest.skip(_problem, allow_module_level=True)
+    missing("the browser tests to run", _problem, whole_module=True)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
