@@ -158,12 +158,11 @@ class Ledger(Application[UUID]):
             _log.exception("could not snapshot after recording; loads replay from the events")
 
     def construct_repository(self) -> Repository[UUID]:
-        library = super().construct_repository()
-        if library.cache is None:
-            return library
-        repository = CopyingRepository(event_store=self.events, snapshot_store=self.snapshots)
-        repository.cache = library.cache
-        return repository
+        cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        if not cache_maxsize:
+            return super().construct_repository()
+        return CopyingRepository(event_store=self.events, snapshot_store=self.snapshots,
+                                 cache_maxsize=int(cache_maxsize))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
