@@ -20,7 +20,7 @@ from projections.disclosures import DisclosureView
 from projections.engine import ProjectionEngine
 from projections.inspections import InspectionView, ReportView
 from projections.merkle_log import MerkleLogView
-from projections.migrations import migrate
+from projections.migrations import migrate, schema_lock
 from projections.procurements import ProcurementView
 
 
@@ -62,8 +62,9 @@ class Runtime:
         self.settings = settings
         self.clock = clock
         self.db = make_engine(settings)
-        migrate(self.db)
-        self.ledger = Ledger(env=settings.ledger_recorder_env())
+        with schema_lock(self.db):
+            migrate(self.db)
+            self.ledger = Ledger(env=settings.ledger_recorder_env())
         self.ledger.contract_index = ContractsReader(self.db)
         self.projector = ProjectionEngine(
             self.ledger,
