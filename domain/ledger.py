@@ -9,14 +9,19 @@ save, and report where in the global sequence the change landed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from domain import rules
 from domain.actor import Actor, CommandContext, Role, acting
@@ -73,7 +78,7 @@ from domain.requirements import (
     Requirements,
     SlaMinimums,
 )
-from domain.rules import Rule, refuse
+from domain.rules import Rule, RuleViolation, refuse
 from domain.search import Catalogue, CatalogueEntry, SearchConditions, SearchPage
 from domain.service import DigitalService, FieldChange, InnovationDesignation, service_id_for
 from domain.transcoding import register_value_types
@@ -140,6 +145,7 @@ class CommandResult(msgspec.Struct, frozen=True):
 
 class Ledger(Application[UUID]):
     name = "dsledger"
+    repository: CopyingRepository
     env: ClassVar[dict[str, str]] = {}
     contract_index: ContractIndex | None = None
     """Set by the composition root: which contracts run on a service (for the at-risk policy)."""
@@ -149,20 +155,39 @@ class Ledger(Application[UUID]):
     """A snapshot every so many events, so loading a long-lived aggregate replays at most that
     many (the log itself is untouched: snapshots live in their own table, outside the Merkle log)."""
 
-    def _take_snapshots(self, processing_event: Any) -> None:
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         # Called after the events are committed: a snapshot is only a shortcut for loading, so
         # failing to take one must not turn a recorded command into an error for its caller.
         try:
-            super()._take_snapshots(processing_event)
+            self._snapshot_saved(processing_event)
         except Exception:
             _log.exception("could not snapshot after recording; loads replay from the events")
 
-    def construct_repository(self) -> Repository[UUID]:
+    def _snapshot_saved(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """The library's rule (a snapshot at every interval-th version), taken from the aggregate
+        just saved when it is at that version, rather than by loading it again from the log."""
+        assert self.snapshots is not None
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or event.originator_version % interval:
+                continue
+            assert isinstance(aggregate, LedgerAggregate)
+            if aggregate.version == event.originator_version:
+                snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                self.snapshots.put([snapshot_class.take(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, event.originator_version, replay)
+
+    def construct_repository(self) -> CopyingRepository:
         cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
-        if not cache_maxsize:
-            return super().construct_repository()
         return CopyingRepository(event_store=self.events, snapshot_store=self.snapshots,
-                                 cache_maxsize=int(cache_maxsize))
+                                 cache_maxsize=int(cache_maxsize) if cache_maxsize else None)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        recordings = super()._record(processing_event)
+        self.repository.remember(processing_event.aggregates.values())
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -189,19 +214,59 @@ class Ledger(Application[UUID]):
         action: Callable[[A], str | None],
         expected_version: int | None = None,
     ) -> CommandResult:
-        aggregate = self.load(kind, aggregate_id)
-        if expected_version is not None and aggregate.version != expected_version:
-            refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__,
-                   expected=expected_version, actual=aggregate.version)
-        loaded_version = aggregate.version
-        with acting(context):
-            recorded_id = action(aggregate)
         try:
-            return msgspec.structs.replace(self._save(aggregate), recorded_id=recorded_id)
+            return self._change_once(context, kind, aggregate_id, action, expected_version,
+                                     trust_cache=True)
+        except _CacheMayBeBehind:
+            return self._change_once(context, kind, aggregate_id, action, expected_version,
+                                     trust_cache=False)
+
+    def _change_once(self, context: CommandContext, kind: type[A], aggregate_id: UUID,
+                     action: Callable[[A], str | None], expected_version: int | None, *,
+                     trust_cache: bool) -> CommandResult:
+        with self._holding(kind, aggregate_id, trust_cache=trust_cache) as aggregate:
+            if expected_version is not None and aggregate.version != expected_version:
+                refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__,
+                       expected=expected_version, actual=aggregate.version)
+            with acting(context):
+                recorded_id = action(aggregate)
+            return msgspec.structs.replace(self._save_held(aggregate, held=aggregate),
+                                           recorded_id=recorded_id)
+
+    @contextmanager
+    def _holding(self, kind: type[A], aggregate_id: UUID, *, trust_cache: bool) -> Iterator[A]:
+        """The aggregate a command changes, lent by the repository without a copy. When it was
+        taken from the cache without reading the log, a refusal (or a conflicting insert) may only
+        mean that another process recorded since: ``_CacheMayBeBehind`` then asks the caller to
+        decide again on the aggregate as the log has it."""
+        try:
+            with self.repository.changing(aggregate_id, replay, trust_cache=trust_cache) as held:
+                if not isinstance(held.aggregate, kind):
+                    _refuse_not_found(kind, aggregate_id)
+                try:
+                    yield held.aggregate
+                except RuleViolation as refusal:
+                    if held.checked:
+                        raise
+                    raise _CacheMayBeBehind from refusal
+        except AggregateNotFoundError:
+            _refuse_not_found(kind, aggregate_id)
+
+    def _save_held(self, *aggregates: LedgerAggregate, held: LedgerAggregate) -> CommandResult:
+        """Save a held aggregate with the others changed with it, in this order, in one
+        transaction; a conflicting insert is refused as a conflict on the held one's version."""
+        loaded_version = held.version - len(held.pending_events)
+        try:
+            recordings = self.save(*aggregates)
         except IntegrityError:
-            current = self.load(kind, aggregate_id)
-            refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__, expected=loaded_version,
-                   actual=current.version)
+            refuse(rules.COMMAND_VERSION_CONFLICT, kind=type(held).__name__,
+                   expected=loaded_version, actual=self._recorded_version(held.id))
+        position = max(recording.notification.id for recording in recordings)
+        return CommandResult(aggregate_id=held.id, version=held.version, position=position)
+
+    def _recorded_version(self, aggregate_id: UUID) -> int:
+        last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return last[0].originator_version if last else 0
 
     def _save(self, aggregate: LedgerAggregate) -> CommandResult:
         recordings = self.save(aggregate)
@@ -219,9 +284,7 @@ class Ledger(Application[UUID]):
         except AggregateNotFoundError:
             aggregate = None
         if not isinstance(aggregate, kind):
-            refuse(_NOT_FOUND[kind], service_id=str(aggregate_id),
-                   procurement_id=str(aggregate_id), contract_id=str(aggregate_id),
-                   inspection_id=str(aggregate_id))
+            _refuse_not_found(kind, aggregate_id)
         return aggregate
 
     # --- digital services (operator) ----------------------------------------------------------
@@ -310,28 +373,42 @@ class Ledger(Application[UUID]):
     ) -> CommandResult:
         """Policy across aggregates: a service suspended, cancelled or losing its CSAP puts every
         active contract on it at risk, recorded in the same transaction as the cause."""
-        service = self.load(DigitalService, service_id)
-        loaded_version = service.version
-        if expected_version is not None and loaded_version != expected_version:
-            refuse(rules.COMMAND_VERSION_CONFLICT, kind="DigitalService",
-                   expected=expected_version, actual=loaded_version)
-        with acting(context):
-            action(service)
-            contracts = []
-            if ground is not None and self.contract_index is not None:
-                cause_id = f"{service_id}:{cause}:v{service.version}"
-                for contract_id in self.contract_index.active_contracts_on(str(service_id)):
-                    contract = self.load(Contract, contract_id)
-                    if contract.mark_at_risk(str(service_id), cause_id, ground):
-                        contracts.append(contract)
+        if also:
+            # Their events leave them when a save is tried, so they could not be tried twice.
+            return self._change_service_once(context, service_id, action, ground, cause,
+                                             expected_version, also, trust_cache=False)
         try:
-            recordings = self.save(*also, service, *contracts)
-        except IntegrityError:
-            refuse(rules.COMMAND_VERSION_CONFLICT, kind="DigitalService",
-                   expected=loaded_version, actual=self.load(DigitalService, service_id).version)
-        position = max(recording.notification.id for recording in recordings)
-        first = also[0] if also else service
-        return CommandResult(aggregate_id=first.id, version=first.version, position=position)
+            return self._change_service_once(context, service_id, action, ground, cause,
+                                             expected_version, also, trust_cache=True)
+        except _CacheMayBeBehind:
+            return self._change_service_once(context, service_id, action, ground, cause,
+                                             expected_version, also, trust_cache=False)
+
+    def _change_service_once(
+        self, context: CommandContext, service_id: UUID,
+        action: Callable[[DigitalService], None], ground: TerminationGround | None, cause: str,
+        expected_version: int | None, also: tuple[LedgerAggregate, ...], *, trust_cache: bool,
+    ) -> CommandResult:
+        with self._holding(DigitalService, service_id, trust_cache=trust_cache) as service:
+            if expected_version is not None and service.version != expected_version:
+                refuse(rules.COMMAND_VERSION_CONFLICT, kind="DigitalService",
+                       expected=expected_version, actual=service.version)
+            with acting(context):
+                action(service)
+                contracts = []
+                if ground is not None and self.contract_index is not None:
+                    cause_id = f"{service_id}:{cause}:v{service.version}"
+                    for contract_id in self.contract_index.active_contracts_on(str(service_id)):
+                        # Loaded while the service is held: no command holding a contract ever
+                        # loads a service, so two threads cannot wait for each other's aggregate.
+                        contract = self.load(Contract, contract_id)
+                        if contract.mark_at_risk(str(service_id), cause_id, ground):
+                            contracts.append(contract)
+            result = self._save_held(*also, service, *contracts, held=service)
+        if also:
+            return CommandResult(aggregate_id=also[0].id, version=also[0].version,
+                                 position=result.position)
+        return result
 
     def reinstate_service(self, context: CommandContext, service_id: UUID, reason: str,
                           expected_version: int | None = None) -> CommandResult:
@@ -630,3 +707,13 @@ _NOT_FOUND: dict[type[LedgerAggregate], Rule] = {
     Contract: rules.CONTRACT_NOT_FOUND,
     QualityInspection: rules.INSPECTION_NOT_FOUND,
 }
+
+
+def _refuse_not_found(kind: type[LedgerAggregate], aggregate_id: UUID) -> NoReturn:
+    refuse(_NOT_FOUND[kind], service_id=str(aggregate_id), procurement_id=str(aggregate_id),
+           contract_id=str(aggregate_id), inspection_id=str(aggregate_id))
+
+
+class _CacheMayBeBehind(Exception):
+    """A command decided on a cached aggregate, unchecked against the log, was refused: it is to
+    be decided again on the aggregate as the log has it."""

@@ -1,15 +1,25 @@
-"""The ledger's repository: aggregates kept in memory between commands, brought up to date from the
-log on every load, and handed out as private copies.
+"""The ledger's repository: aggregates kept in memory between commands.
 
-The library's own cache fast-forwards the cached aggregate under the aggregate's lock but copies it
-after releasing the lock, so a second thread fast-forwarding the same aggregate may be half way
-through an event while the first one copies it: a command could then check its rules against a
-state that never existed. Here the catching up and the copying happen under the same lock.
+Two ways in:
+
+- ``get`` (reads, and the aggregates a command only consults): the cached aggregate is brought up
+  to date from the log first and handed out as a private copy. The library's own cache
+  fast-forwards under the aggregate's lock but copies after releasing it, so a second thread
+  fast-forwarding the same aggregate could be half way through an event while the first copies it;
+  here both happen under the same lock.
+- ``changing`` (the aggregate a command changes and saves): the cached aggregate itself, held under
+  its lock until the command is saved, with no copy and, when asked, without reading the log first.
+  That is safe because the log decides: the event a stale aggregate would record takes a version
+  somebody else already took, the insert fails on the (originator_id, originator_version) key, and
+  the command is decided again on an aggregate read from the log (see ``Ledger._change``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from copy import deepcopy
+from threading import RLock
 from typing import Any, cast
 from uuid import UUID
 
@@ -21,10 +31,20 @@ from eventsourcing.application import (
 )
 
 
+class Held:
+    """The aggregate a command holds, and whether it was checked against the log when loaded."""
+
+    __slots__ = ("aggregate", "checked")
+
+    def __init__(self, aggregate: Any, *, checked: bool) -> None:
+        self.aggregate = aggregate
+        self.checked = checked
+
+
 class CopyingRepository(Repository[UUID]):
-    """Every load of the latest version reads only the events recorded after the cached version
-    (by any process: the log, not the cache, is the truth) and returns a deep copy, so a command
-    that fails half way never leaves its changes in the cache."""
+    """Every ``get`` of the latest version reads the events recorded after the cached version (by
+    any process: the log, not the cache, is the truth) and returns a deep copy, so a caller that
+    changes it never changes the cache; ``changing`` lends the cached aggregate itself."""
 
     def get(
         self,
@@ -37,23 +57,86 @@ class CopyingRepository(Repository[UUID]):
     ) -> Any:
         if self.cache is None or version is not None:
             return super().get(aggregate_id, version=version, projector_func=projector_func)
+        with self._locked(aggregate_id):
+            return deepcopy(self._current(aggregate_id, projector_func, trust_cache=False))
+
+    @contextmanager
+    def changing(self, aggregate_id: UUID, projector_func: ProjectorFunction[Any, Any], *,
+                 trust_cache: bool) -> Iterator[Held]:
+        """The aggregate to change and save inside the block. It is the cached object itself: no
+        other thread of this process gets it until the block ends, and if the block raises (a rule
+        refused half way, the insert conflicted) it leaves the cache, since its state may then be
+        one the log never had. ``trust_cache`` skips reading the log when the aggregate is cached.
+        """
+        if self.cache is None:
+            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            yield Held(aggregate, checked=True)
+            return
+        with self._locked(aggregate_id):
+            checked = not trust_cache
+            try:
+                self.cache.get(aggregate_id)
+            except KeyError:
+                checked = True  # reconstructed from the log by _current
+            aggregate = self._current(aggregate_id, projector_func, trust_cache=not checked)
+            try:
+                yield Held(aggregate, checked=checked)
+            except BaseException:
+                self.cache.get(aggregate_id, evict=True)
+                raise
+
+    def remember(self, aggregates: Iterable[Any]) -> None:
+        """Aggregates just saved become the cached ones (as the library's own ``_record`` does when
+        it does not fast-forward), unless the cache already holds a version as new."""
+        if self.cache is None:
+            return
+        for aggregate in aggregates:
+            with self._locked(aggregate.id):
+                try:
+                    cached = self.cache.get(aggregate.id)
+                except KeyError:
+                    cached = None
+                if cached is not aggregate and (cached is None
+                                                or cached.version < aggregate.version):
+                    self.cache.put(aggregate.id, aggregate)
+
+    @contextmanager
+    def _locked(self, aggregate_id: UUID) -> Iterator[None]:
         lock = self._use_fastforward_lock(aggregate_id)
         try:
             with lock:
-                try:
-                    aggregate = self.cache.get(aggregate_id)
-                except KeyError:
-                    aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
-                    self.cache.put(aggregate_id, aggregate)
-                else:
-                    aggregate = self._caught_up(aggregate_id, aggregate, projector_func)
-                return deepcopy(aggregate)
+                yield
         finally:
             self._disuse_fastforward_lock(aggregate_id)
 
-    def _caught_up(self, aggregate_id: UUID, cached: Any,
-                   projector_func: ProjectorFunction[Any, Any]) -> Any:
+    def _use_fastforward_lock(self, aggregate_id: UUID) -> Any:
+        # Re-entrant, so that a thread holding an aggregate for a command may still ``get`` it.
+        with self._fastforward_locks_lock:
+            lock: Any = None
+            users = 0
+            if aggregate_id in self._fastforward_locks_inuse:
+                lock, users = self._fastforward_locks_inuse[aggregate_id]
+            else:
+                try:
+                    lock = self._fastforward_locks_cache.get(aggregate_id, evict=True)
+                except KeyError:
+                    lock = RLock()
+            self._fastforward_locks_inuse[aggregate_id] = (lock, users + 1)
+            return lock
+
+    def _current(self, aggregate_id: UUID, projector_func: ProjectorFunction[Any, Any], *,
+                 trust_cache: bool) -> Any:
+        """The cached aggregate, caught up with the log unless trusted as it is; reconstructed and
+        cached when absent. Called under the aggregate's lock."""
         assert self.cache is not None
+        try:
+            cached = self.cache.get(aggregate_id)
+        except KeyError:
+            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            self.cache.put(aggregate_id, aggregate)
+            return aggregate
+        if trust_cache:
+            return cached
         newer = self.event_store.get(originator_id=aggregate_id, gt=cached.version)
         try:
             aggregate = projector_func(cached, cast(Any, newer))

@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError
 from domain import rules
 from domain.actor import CommandContext
 from domain.ledger import CommandResult, Ledger
+from domain.repository import CopyingRepository
 from domain.service import SERVICE_NAMESPACE, DigitalService, InnovationDesignation, service_id_for
 from domain.values import (
     Certification,
@@ -592,21 +593,22 @@ def test_a_command_made_against_the_current_version_is_recorded(
 def test_a_change_that_loses_a_race_is_refused_as_a_version_conflict(
         ledger: Ledger, operator: CommandContext, registered: UUID,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two requests load version 2; the second to save must not overwrite the first."""
+    """Two requests read version 2 from the log; the second to save must not overwrite the first.
+    (This ledger keeps no cache, so the command reads the log once, before the other saved.)"""
+    assert ledger.repository.cache is None
     stale = ledger.load(DigitalService, registered)
     ledger.change_service_info(operator, registered, valid_profile(description="먼저 저장됨"))
-    real_load = Ledger.load
-    stale_once: list[Any] = [stale]
+    read_before_the_other_saved = [stale]
 
-    def load_stale_first(self: Ledger, kind: Any, aggregate_id: UUID,
-                         version: int | None = None) -> Any:
-        return stale_once.pop() if stale_once else real_load(self, kind, aggregate_id, version)
+    def reconstruct(self: CopyingRepository, *args: Any) -> Any:
+        return read_before_the_other_saved.pop()
 
-    monkeypatch.setattr(Ledger, "load", load_stale_first)
+    monkeypatch.setattr(CopyingRepository, "_reconstruct_aggregate", reconstruct)
 
     with refused(ledger, rules.COMMAND_VERSION_CONFLICT) as excinfo:
         ledger.list_service_in_mall(operator, registered, "카탈로그-2026-0001", date(2026, 3, 2))
     assert isinstance(excinfo.value.__context__, IntegrityError)
+    assert not read_before_the_other_saved
     assert recorded_events(ledger) == 3
     assert excinfo.value.params == {"kind": "DigitalService", "expected": 2, "actual": 3}
 

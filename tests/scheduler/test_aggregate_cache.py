@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from domain import rules
 from domain.contract import Contract
 from domain.ledger import Ledger, replay
 from domain.procurement import Procurement
 from domain.quality import QualityInspection
 from domain.repository import CopyingRepository
+from domain.rules import RuleViolation
 from domain.service import DigitalService
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
@@ -32,6 +35,24 @@ def replayed(ledger: Ledger, aggregate_id: UUID, version: int | None = None) -> 
     """The aggregate from its events alone: no cache, no snapshot."""
     stored = ledger.recorder.select_events(aggregate_id, lte=version)
     return replay(None, (ledger.mapper.to_domain_event(item) for item in stored))
+
+
+def in_another_process(runtime: Runtime, *commands: Callable[[Ledger], object]) -> None:
+    """The commands run by a second ledger on the same database, as another process would."""
+    other = Runtime(runtime.settings, clock=runtime.clock)
+    try:
+        for command in commands:
+            command(other.ledger)
+    finally:
+        other.close()
+
+
+def suspended(service_id: UUID) -> Callable[[Ledger], object]:
+    return lambda ledger: ledger.suspend_service(context(OPERATOR), service_id, "품질 점검")
+
+
+def reinstated(service_id: UUID) -> Callable[[Ledger], object]:
+    return lambda ledger: ledger.reinstate_service(context(OPERATOR), service_id, "점검 완료")
 
 
 def test_the_ledger_caches_aggregates_and_hands_out_copies(runtime: Runtime,
@@ -70,14 +91,47 @@ def test_a_load_sees_what_another_process_recorded_since_it_cached(
 ) -> None:
     service_id = UUID(catalogue["N-01"])
     cached = runtime.ledger.load(DigitalService, service_id)
-    other = Runtime(runtime.settings, clock=runtime.clock)
-    try:
-        other.ledger.suspend_service(context(OPERATOR), service_id, "품질 점검")
-    finally:
-        other.close()
+    in_another_process(runtime, suspended(service_id))
     loaded = runtime.ledger.load(DigitalService, service_id)
     assert loaded.version == cached.version + 1
     assert loaded.suspended
+
+
+def test_a_command_on_a_cache_another_process_moved_past_is_decided_on_the_log(
+    runtime: Runtime, catalogue: dict[str, str],
+) -> None:
+    """The cached aggregate says the service is not suspended; another process suspended it since.
+    Reinstating it must succeed (not be refused as 'not suspended'), and suspending it must be
+    refused by the rule, not by a version conflict."""
+    service_id = UUID(catalogue["N-01"])
+    cached = runtime.ledger.load(DigitalService, service_id)
+    in_another_process(runtime, suspended(service_id))
+    result = runtime.ledger.reinstate_service(context(OPERATOR), service_id, "점검 완료")
+    assert result.version == cached.version + 2
+    assert not runtime.ledger.load(DigitalService, service_id).suspended
+
+    in_another_process(runtime, suspended(service_id))
+    with pytest.raises(RuleViolation) as refusal:
+        runtime.ledger.suspend_service(context(OPERATOR), service_id, "다시 점검")
+    assert refusal.value.rule is not rules.COMMAND_VERSION_CONFLICT
+    loaded = runtime.ledger.load(DigitalService, service_id)
+    assert loaded.version == cached.version + 3
+    assert same(state(loaded), state(replayed(runtime.ledger, service_id)))
+
+
+def test_a_command_whose_cached_version_was_taken_by_another_process_is_recorded_after_it(
+    runtime: Runtime, catalogue: dict[str, str],
+) -> None:
+    """The cached aggregate is at version n; another process recorded n+1. The command's insert of
+    n+1 conflicts; it is decided again on the log and recorded as n+2, without a 409."""
+    service_id = UUID(catalogue["N-01"])
+    cached = runtime.ledger.load(DigitalService, service_id)
+    in_another_process(runtime, suspended(service_id), reinstated(service_id))
+    result = runtime.ledger.suspend_service(context(OPERATOR), service_id, "다시 점검")
+    assert result.version == cached.version + 3
+    loaded = runtime.ledger.load(DigitalService, service_id)
+    assert loaded.suspended
+    assert same(state(loaded), state(replayed(runtime.ledger, service_id)))
 
 
 def test_a_command_refused_after_changing_its_copy_leaves_the_log_state(
@@ -106,8 +160,7 @@ def test_an_aggregate_that_fails_to_catch_up_is_dropped_from_the_cache(
     ledger = runtime.ledger
     service_id = UUID(catalogue["N-01"])
     ledger.load(DigitalService, service_id)
-    ledger.suspend_service(context(OPERATOR), service_id, "품질 점검")
-    ledger.reinstate_service(context(OPERATOR), service_id, "점검 완료")
+    in_another_process(runtime, suspended(service_id), reinstated(service_id))
     real = DigitalService.Reinstated.mutate
 
     def broken(self: Any, aggregate: Any) -> Any:
