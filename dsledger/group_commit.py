@@ -7,12 +7,15 @@ the lock and each pays its own COMMIT (its own WAL flush).
 
 Here the writers of one process share that price. Each ``insert_events`` call joins a queue; the
 caller that finds no commit in progress becomes the leader, takes up to ``max_batch`` waiting calls
-(its own first), and writes them all in ONE transaction under ONE table lock: a savepoint per call,
-so a call whose events conflict (the unique (originator_id, originator_version) key) is rolled back
-alone and only its caller gets the ``IntegrityError``. After the single COMMIT every caller gets its
-notification ids; when the commit fails, every caller in the batch gets the error and nothing of the
-batch is stored. The next waiting caller then leads the next batch. A writer on its own finds no
-commit in progress and leads at once: there is no timer to wait for company.
+(its own first), and writes them all in ONE transaction under ONE table lock. Usually that is one
+statement, a call of a database function doing what the library's insert does (lock, notify,
+insert), in the statement's own transaction: one round trip. When it fails on a call's events (the
+unique (originator_id, originator_version) key), nothing of it was stored, and the batch is written
+again with a savepoint per call, so the call that conflicts is rolled back alone and only its caller
+gets the ``IntegrityError``. After the commit every caller gets its notification ids; when the commit
+fails, every caller in the batch gets the error and nothing of the batch is stored. The next waiting
+caller then leads the next batch. A writer on its own finds no commit in progress and leads at once:
+there is no timer to wait for company.
 
 Order is the library's: ids are issued under the table lock and commit atomically with it, so across
 batches, and across processes each running their own batches, ids still commit in issued order.
@@ -24,7 +27,6 @@ import copy
 import threading
 from collections import deque
 from collections.abc import Sequence
-from contextlib import ExitStack, suppress
 from typing import Any
 
 import psycopg
@@ -40,6 +42,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 MAX_BATCH = 50
 """Calls per transaction. Each call in a batch is a subtransaction with its own xid; PostgreSQL
@@ -82,6 +85,34 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self.append_function_name = f"dsledger_append_{self.events_table_name}"
+        # The library's own insert function (used only with POSTGRES_ENABLE_DB_FUNCTIONS) does not
+        # lock the table; this one does exactly what the library's locked insert does, statement
+        # for statement, so that a batch that conflicts with nobody is one statement in one
+        # implicit transaction: one round trip, and one statement for the driver to send.
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "BEGIN "
+            "    SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "    NOTIFY {channel}; "
+            "    RETURN QUERY "
+            "    INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "    SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "    RETURNING notification_id; "
+            "END; $BODY$"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            function=Identifier(self.append_function_name),
+            event=Identifier(self.stored_event_type_name),
+            lock_timeout=self.datastore.lock_timeout,
+            table=Identifier(self.events_table_name),
+            channel=Identifier(self.channel_name),
+        ))
+        self._append_statement = SQL("SELECT * FROM {schema}.{function}(%s)").format(
+            schema=Identifier(self.datastore.schema),
+            function=Identifier(self.append_function_name))
         self._queue_lock = threading.Lock()
         self._queue: deque[_Call] = deque()
         self._leading = False
@@ -154,6 +185,9 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
 
     def _write_batch(self, batch: list[_Call]) -> list[Outcome]:
         with self.datastore.get_connection() as conn:
+            outcomes = self._write_in_one_statement(conn, batch)
+            if outcomes is not None:
+                return outcomes
             # No server-side prepared statements in these pipelines: when a call fails, PostgreSQL
             # skips the rest of the pipeline, including the PREPARE psycopg sent with a later
             # statement, yet psycopg records it as prepared, and the next use of it on this pooled
@@ -161,46 +195,33 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
             prepare_threshold = conn.prepare_threshold
             conn.prepare_threshold = None
             try:
-                outcomes = self._write_together(conn, batch)
-                if outcomes is None:
-                    outcomes = self._write_apart(conn, batch)
-                return outcomes
+                return self._write_apart(conn, batch)
             finally:
                 conn.prepare_threshold = prepare_threshold
 
-    def _write_together(self, conn: Connection[DictRow], batch: list[_Call]) -> list[Outcome] | None:
-        """Every call of the batch, BEGIN to COMMIT, in one round trip and without savepoints: the
-        usual case, where nobody conflicts. None when a call failed; then nothing was committed.
-
-        BEGIN and COMMIT are sent as statements rather than through ``conn.transaction()``: in
-        pipeline mode psycopg wraps a transaction block in nested pipelines whose ends each wait
-        for the server, which made a batch of one three round trips instead of one."""
-        failure: psycopg.IntegrityError | psycopg.DataError | None = None
-        with conn.pipeline() as pipeline, ExitStack() as cursors:
-            try:
-                conn.execute("BEGIN")
-                self._begin_batch(conn)
-                sent = [(call, cursors.enter_context(conn.cursor())) for call in batch]
-                for call, curs in sent:
-                    self._send_call(curs, call)
-                conn.execute("COMMIT")
-                pipeline.sync()
-            except (psycopg.IntegrityError, psycopg.DataError) as error:
-                failure = error
-                # PostgreSQL sends an error at once, so psycopg may raise it from a later call's
-                # execute, before the Sync that ends this pipeline segment. The server skips the
-                # rest of the segment, COMMIT included, and leaves the transaction aborted. End the
-                # segment first, whatever it still holds (when the error came from sync() this
-                # Sync is empty), then roll back in a segment of its own.
-                with suppress(psycopg.errors.PipelineAborted):
-                    pipeline.sync()
-                conn.execute("ROLLBACK")
-                pipeline.sync()
-            else:
-                return [(self._fetch_ids(curs, call), None) for call, curs in sent]
-        if len(batch) == 1:
-            return [(None, _translated(failure))]
-        return None
+    def _write_in_one_statement(self, conn: Connection[DictRow],
+                                batch: list[_Call]) -> list[Outcome] | None:
+        """Every call of the batch in one call of the append function: the usual case, where
+        nobody conflicts. None when the statement failed on a call's events (nothing was
+        committed); a single call's own failure is its outcome."""
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
+                                                 e.state)
+                  for call in batch for e in call.stored_events]
+        try:
+            with conn.cursor() as curs:
+                curs.execute(self._append_statement, (events,), prepare=True)
+                ids = [row[self.append_function_name] for row in curs.fetchall()]
+        except (psycopg.IntegrityError, psycopg.DataError) as error:
+            if len(batch) == 1:
+                return [(None, _translated(error))]
+            return None
+        outcomes: list[Outcome] = []
+        start = 0
+        for call in batch:
+            end = start + len(call.stored_events)
+            outcomes.append((ids[start:end], None))
+            start = end
+        return outcomes
 
     def _write_apart(self, conn: Connection[DictRow], batch: list[_Call]) -> list[Outcome]:
         """The batch again, each call in its own savepoint and synced on its own, so that the call

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import select
 import threading
 import time
 import uuid
@@ -263,36 +262,36 @@ class TestGroupCommit(PostgresScratch):
         ids = [results[f"ok-{i}"][0] for i in range(4)]
         assert ids == sorted(ids)
 
-    def test_a_conflict_answered_while_its_batch_is_still_being_sent_fails_alone(
+    def test_a_batch_with_a_conflict_is_tried_in_one_statement_then_apart_and_fails_alone(
             self, monkeypatch: pytest.MonkeyPatch) -> None:
-        # PostgreSQL flushes an error to the client at once, while the rest of the batch may still be
-        # on its way: psycopg then raises it from a later call's execute, before the Sync that
-        # closes the pipeline segment, and the COMMIT queued behind that segment came back
-        # "pipeline aborted", an OperationalError that failed the whole batch and made every caller
-        # retry (in the test above, about one run in eight). Here the next call is sent only once
-        # the error is there to be read, so it surfaces mid-send every time.
         recorder = self.create_recorder()
         taken = uuid.uuid4()
         recorder.insert_events(events_for(taken))
         send_call = recorder._send_call
+        one_statement = recorder._write_in_one_statement
         sends: list[UUID] = []
+        statements: list[list[Any] | None] = []
 
-        def send_once_the_conflict_is_back(curs: psycopg.Cursor[Any], call: group_commit._Call) -> None:
-            if sends == [others[0], taken]:
-                # The first pass, all in one segment, right after the conflicting call was sent.
-                readable, _, _ = select.select([curs.connection.fileno()], [], [], 10)
-                assert readable, "the conflict's error never came back"
+        def send(curs: psycopg.Cursor[Any], call: group_commit._Call) -> None:
             sends.append(call.stored_events[0].originator_id)
             send_call(curs, call)
 
-        monkeypatch.setattr(recorder, "_send_call", send_once_the_conflict_is_back)
+        def in_one_statement(conn: psycopg.Connection[Any],
+                             batch: list[group_commit._Call]) -> Any:
+            outcomes = one_statement(conn, batch)
+            statements.append(outcomes)
+            return outcomes
+
+        monkeypatch.setattr(recorder, "_send_call", send)
+        monkeypatch.setattr(recorder, "_write_in_one_statement", in_one_statement)
         others = [uuid.uuid4() for _ in range(2)]
         batch = [group_commit._Call(events_for(originator_id), {})
                  for originator_id in (others[0], taken, others[1])]
         outcomes = recorder._write_batch(batch)
 
-        # Sent together, then apart (a savepoint each), and no more: no retry.
-        assert sends == [others[0], taken, others[1]] * 2
+        # One statement for all three, which stored nothing; then apart, a savepoint each; no more.
+        assert statements == [None]
+        assert sends == [others[0], taken, others[1]]
 
         assert [error is None for _, error in outcomes] == [True, False, True]
         assert isinstance(outcomes[1][1], IntegrityError)
