@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from domain.contract import Contract
+from projections.catalogue_reader import single_statement_reads
 from projections.engine import View
 from projections.procurements import event_data, stamp
 from projections.tables import contract_services, contracts
@@ -116,7 +117,7 @@ class ContractsReader:
     """The contracts view as the ledger's at-risk policy consults it."""
 
     def __init__(self, db: Engine) -> None:
-        self.db = db
+        self.db = single_statement_reads(db)
 
     def active_contracts_on(self, service_id: str) -> list[UUID]:
         with self.db.connect() as conn:
