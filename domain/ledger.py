@@ -184,6 +184,23 @@ class Ledger(Application[UUID]):
         return CopyingRepository(event_store=self.events, snapshot_store=self.snapshots,
                                  cache_maxsize=int(cache_maxsize) if cache_maxsize else None)
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save``, collecting a ledger aggregate's events without asking two
+        runtime-checkable Protocols whether it is an event or has events to collect: typing answers
+        that by walking the protocols' members, a tenth of a command's CPU."""
+        if not all(isinstance(obj, LedgerAggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, as its save calls it
+        return recordings
+
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         recordings = super()._record(processing_event)
         self.repository.remember(processing_event.aggregates.values())

@@ -91,7 +91,8 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
         # for statement, so that a batch that conflicts with nobody is one statement in one
         # implicit transaction: one round trip, and one statement for the driver to send.
         self.sql_create_statements.append(SQL(
-            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "    SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -99,20 +100,25 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
             "    NOTIFY {channel}; "
             "    RETURN QUERY "
             "    INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "    SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "    SELECT * FROM unnest(ids, versions, topics, states) "
             "    RETURNING notification_id; "
             "END; $BODY$"
         ).format(
             schema=Identifier(self.datastore.schema),
             function=Identifier(self.append_function_name),
-            event=Identifier(self.stored_event_type_name),
+            id_type=Identifier(self.datastore.originator_id_type),
             lock_timeout=self.datastore.lock_timeout,
             table=Identifier(self.events_table_name),
             channel=Identifier(self.channel_name),
         ))
-        self._append_statement = SQL("SELECT * FROM {schema}.{function}(%s)").format(
-            schema=Identifier(self.datastore.schema),
-            function=Identifier(self.append_function_name))
+        # Four arrays rather than one array of the library's composite type: psycopg sends these
+        # in binary, where a composite goes as text, each event's state escaped by a regex.
+        self._append_statement = SQL(
+            "SELECT * FROM {schema}.{function}(%b::{id_type}[], %b::bigint[], %b::text[], "
+            "%b::bytea[])"
+        ).format(schema=Identifier(self.datastore.schema),
+                 function=Identifier(self.append_function_name),
+                 id_type=Identifier(self.datastore.originator_id_type))
         self._queue_lock = threading.Lock()
         self._queue: deque[_Call] = deque()
         self._leading = False
@@ -204,12 +210,12 @@ class GroupCommitApplicationRecorder(PostgresApplicationRecorder):
         """Every call of the batch in one call of the append function: the usual case, where
         nobody conflicts. None when the statement failed on a call's events (nothing was
         committed); a single call's own failure is its outcome."""
-        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
-                                                 e.state)
-                  for call in batch for e in call.stored_events]
+        events = [event for call in batch for event in call.stored_events]
+        columns = ([e.originator_id for e in events], [e.originator_version for e in events],
+                   [e.topic for e in events], [e.state for e in events])
         try:
             with conn.cursor() as curs:
-                curs.execute(self._append_statement, (events,), prepare=True)
+                curs.execute(self._append_statement, columns, prepare=True)
                 ids = [row[self.append_function_name] for row in curs.fetchall()]
         except (psycopg.IntegrityError, psycopg.DataError) as error:
             if len(batch) == 1:

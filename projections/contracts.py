@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from domain.contract import Contract
 from projections.catalogue_reader import single_statement_reads
@@ -121,7 +121,11 @@ class ContractsReader:
 
     def active_contracts_on(self, service_id: str) -> list[UUID]:
         with self.db.connect() as conn:
-            rows = conn.execute(select(contract_services.c.contract_id).where(
-                contract_services.c.service_id == service_id,
-                contract_services.c.active.is_(True)))
+            rows = conn.execute(_ACTIVE_CONTRACTS_ON, {"service_id": service_id})
             return [UUID(row[0]) for row in rows]
+
+
+# Built once: every suspension asks it, and building the statement cost as much as running it.
+_ACTIVE_CONTRACTS_ON = select(contract_services.c.contract_id).where(
+    contract_services.c.service_id == bindparam("service_id"),
+    contract_services.c.active.is_(True))
