@@ -19,9 +19,11 @@ from domain.rules import refuse
 from dsledger.runtime import Runtime
 
 CORRELATION_HEADER = "X-Correlation-ID"
+CORRELATION_STATE = "idempotent_correlation_id"
+"""Where ``api.idempotency`` puts the id a keyed request's events are to carry."""
 POSITION_HEADER = "X-Ledger-Position"
 MIN_POSITION_HEADER = "X-Min-Position"
-_CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+CORRELATION_FORMAT = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _ETAG = re.compile(r'^(W/)?"?(?P<version>\d{1,9})"?$')
 READ_YOUR_WRITES_TIMEOUT = 5.0
 
@@ -32,8 +34,9 @@ def runtime_of(state: State) -> Runtime:
 
 
 def command_context(request: Request[Principal, Any, Any]) -> CommandContext:
-    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-    if not _CORRELATION.match(correlation_id):
+    correlation_id = (request.state.get(CORRELATION_STATE) or request.headers.get(CORRELATION_HEADER)
+                      or str(uuid.uuid4()))
+    if not CORRELATION_FORMAT.match(correlation_id):
         refuse(rules.REQUEST_MALFORMED, CORRELATION_HEADER,
                problem=f"{CORRELATION_HEADER} must be 1-100 of A-Z a-z 0-9 . _ : -")
     request.state.correlation_id = correlation_id

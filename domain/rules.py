@@ -754,6 +754,16 @@ IDEMPOTENCY_IN_PROGRESS = _rule(
     "같은 Idempotency-Key의 요청을 처리 중입니다. 잠시 후 다시 시도하십시오.",
     _API,
 )
+IDEMPOTENCY_RECORDED_UNANSWERED = _rule(
+    "request.idempotency-recorded-unanswered", Outcome.CONFLICT,
+    "The request with this Idempotency-Key was recorded before the server stopped, and its answer "
+    "was lost: {count} event(s), the last {event} of {aggregate_id} (version {version}) at ledger "
+    "position {position}. It was not recorded again.",
+    "이 Idempotency-Key의 요청은 서버가 멈추기 전에 기록되었으나 응답이 전달되지 못했습니다: "
+    "이벤트 {count}건, 마지막은 {aggregate_id}의 {event}(버전 {version}, 원장 위치 {position}). "
+    "다시 기록하지 않았습니다.",
+    _API,
+)
 AUTH_UNAUTHENTICATED = _rule(
     "auth.unauthenticated", Outcome.UNAUTHENTICATED,
     "A valid bearer token is required.",

@@ -239,6 +239,10 @@ idempotency_keys = Table(
     Column("headers", JSON),
     Column("body", LargeBinary),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The request's trace in the log: every attempt records its events under this correlation id,
+    # all after this position (the log's head when the key was first claimed).
+    Column("correlation_id", String(100)),
+    Column("log_position", BigInteger),
     Index("ix_idempotency_keys_created", "created_at"),
 )
 
