@@ -4,6 +4,7 @@ a normalised text for keyword search (Korean included), kept current from Digita
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, ClassVar
 
 import msgspec
@@ -30,6 +31,15 @@ from projections.tables import (
 )
 
 Row = dict[str, Any]
+Handler = Callable[["CatalogueView", Any, int, str], None]
+"""Applies one event (with its position and its service's key) to the batch's rows."""
+
+# Each flag's column name, once: an enum's iteration and its value's lookups cost more than the
+# rest of a row.
+_DOCUMENTS = [(kind, document_column(kind)) for kind in DocumentKind]
+_CHANNELS = [(channel, channel_column(channel)) for channel in SupportChannel]
+_SUPPORT_KINDS = [(kind, support_kind_column(kind)) for kind in SupportKind]
+_CERTIFICATIONS = [(kind, certification_column(kind)) for kind in CertificationKind]
 
 
 def profile_columns(profile: ServiceProfile) -> Row:
@@ -47,12 +57,13 @@ def profile_columns(profile: ServiceProfile) -> Row:
         "search_text": search_text(profile),
         "profile": msgspec.to_builtins(profile, order="deterministic"),
     }
-    for document in DocumentKind:
-        columns[document_column(document)] = document in profile.documents
-    for channel in SupportChannel:
-        columns[channel_column(channel)] = channel in profile.support_channels
-    for kind in SupportKind:
-        columns[support_kind_column(kind)] = kind in profile.support_kinds
+    documents, channels, kinds = profile.documents, profile.support_channels, profile.support_kinds
+    for document, column in _DOCUMENTS:
+        columns[column] = document in documents
+    for channel, column in _CHANNELS:
+        columns[column] = channel in channels
+    for kind, column in _SUPPORT_KINDS:
+        columns[column] = kind in kinds
     return columns
 
 
@@ -67,7 +78,7 @@ def search_text(profile: ServiceProfile) -> str:
 
 def certification_columns(certifications: list[Certification]) -> Row:
     held = {certification.kind for certification in certifications}
-    columns: Row = {certification_column(kind): kind in held for kind in CertificationKind}
+    columns: Row = {column: kind in held for kind, column in _CERTIFICATIONS}
     columns["certifications"] = [
         msgspec.to_builtins(certification) for certification in
         sorted(certifications, key=lambda c: (c.kind.value, c.number))
@@ -94,23 +105,25 @@ class CatalogueView(View):
     def apply_batch(self, conn: Connection, items: Sequence[tuple[int, Any]]) -> None:
         # A service's events come in runs (selected, registered, certified, listed…): read each
         # row once, change it in memory, and write it once per batch, not once per event.
-        ours = [(position, event) for position, event in items
-                if type(event).__qualname__.split(".")[0] == DigitalService.__name__]
+        ours = [(handler, event, position, str(event.originator_id))
+                for position, event in items if (handler := _handler(type(event).__qualname__)) is not None]
         if not ours:
             return
         batch = _Batch()
-        ids = {str(event.originator_id) for _, event in ours}
+        ids = {key for *_, key in ours}
         table = catalogue_services
         for row in conn.execute(select(table).where(table.c.service_id.in_(ids))).mappings():
             batch.rows[row["service_id"]] = dict(row)
         self._batch = batch
         try:
-            for position, event in ours:
-                handler = self._handlers.get(type(event).__name__)
-                if handler is not None:
-                    handler(self, conn, event, position)
+            for handler, event, position, key in ours:
+                handler(self, event, position, key)
         finally:
             self._batch = None
+        # The status follows from the row's flags as they end the batch: taken once per row
+        # written, not once per event.
+        for key in batch.dirty:
+            batch.rows[key].update(status_columns(batch.rows[key]))
         changed = sorted(batch.dirty - set(batch.new))
         # The search table is the narrow copy the annex search filters, counts and sorts: the
         # same rows without the profile's JSON, so a search reads a fraction of the bytes.
@@ -120,10 +133,10 @@ class CatalogueView(View):
                 conn.execute(update(target).where(target.c.service_id == bindparam("_key")),
                              [{**columns(batch.rows[key]), "_key": key} for key in changed])
 
-    def _selected(self, conn: Connection, event: Any, position: int) -> None:
+    def _selected(self, event: Any, position: int, key: str) -> None:
         assert self._batch is not None
         row: Row = {
-            "service_id": str(event.originator_id),
+            "service_id": key,
             "notice_number": event.notice_number,
             "registered": False,
             "suspended": False,
@@ -141,59 +154,58 @@ class CatalogueView(View):
         }
         row.update(status_columns(row))
         row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
-        self._batch.rows[row["service_id"]] = row
-        self._batch.new[row["service_id"]] = None
+        self._batch.rows[key] = row
+        self._batch.new[key] = None
 
-    def _change(self, conn: Connection, event: Any, position: int,
-                changes: Callable[[Row], Row]) -> None:
+    def _change(self, event: Any, position: int, key: str, changes: Callable[[Row], Row]) -> None:
         assert self._batch is not None
-        row = self._batch.rows[str(event.originator_id)]
+        row = self._batch.rows[key]
         row.update(changes(row))
-        row.update(status_columns(row))
-        row.update(updated_at=event.timestamp, version=event.originator_version, position=position)
-        self._batch.dirty.add(row["service_id"])
+        row["updated_at"], row["version"], row["position"] = (
+            event.timestamp, event.originator_version, position)
+        self._batch.dirty.add(key)
 
-    def _registered(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, position,
+    def _registered(self, event: Any, position: int, key: str) -> None:
+        self._change(event, position, key,
                      lambda row: {"registered": True, "registered_at": event.timestamp})
 
-    def _info_changed(self, conn: Connection, event: Any, position: int) -> None:
+    def _info_changed(self, event: Any, position: int, key: str) -> None:
         def changed(row: Row) -> Row:
             builtins = dict(row["profile"])
             builtins.update({change.field: change.after for change in event.changes})
             return profile_columns(msgspec.convert(builtins, ServiceProfile))
 
-        self._change(conn, event, position, changed)
+        self._change(event, position, key, changed)
 
-    def _mall_listed(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, position, lambda row: {
+    def _mall_listed(self, event: Any, position: int, key: str) -> None:
+        self._change(event, position, key, lambda row: {
             "mall_listed": True, "mall_contract_number": event.contract_number})
 
-    def _mall_delisted(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, position, lambda row: {
+    def _mall_delisted(self, event: Any, position: int, key: str) -> None:
+        self._change(event, position, key, lambda row: {
             "mall_listed": False, "mall_contract_number": None})
 
-    def _innovation(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, position, lambda row: {
+    def _innovation(self, event: Any, position: int, key: str) -> None:
+        self._change(event, position, key, lambda row: {
             "innovation_product": True,
             "innovation": msgspec.to_builtins(event.designation)})
 
-    def _certification_added(self, conn: Connection, event: Any, position: int) -> None:
+    def _certification_added(self, event: Any, position: int, key: str) -> None:
         def added(row: Row) -> Row:
             held = _certifications(row)
             return certification_columns([*held, event.certification])
 
-        self._change(conn, event, position, added)
+        self._change(event, position, key, added)
 
-    def _certification_removed(self, conn: Connection, event: Any, position: int) -> None:
+    def _certification_removed(self, event: Any, position: int, key: str) -> None:
         def removed(row: Row) -> Row:
             held = [c for c in _certifications(row)
                     if (c.kind, c.number) != (event.kind, event.number)]
             return certification_columns(held)
 
-        self._change(conn, event, position, removed)
+        self._change(event, position, key, removed)
 
-    _handlers: ClassVar[dict[str, Callable[[CatalogueView, Connection, Any, int], None]]]
+    _handlers: ClassVar[dict[str, Handler]]
 
 
 _SEARCH_COLUMNS = tuple(column.name for column in catalogue_search.columns)
@@ -212,6 +224,15 @@ def _certifications(row: Row) -> list[Certification]:
     return msgspec.convert(row["certifications"], list[Certification])
 
 
+@cache
+def _handler(qualname: str) -> Handler | None:
+    """What changes the catalogue on an event of this class (None: nothing), found once per class
+    rather than once per event."""
+    if qualname.split(".")[0] != DigitalService.__name__:
+        return None
+    return CatalogueView._handlers.get(qualname.rpartition(".")[2])
+
+
 class _Batch:
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
@@ -219,9 +240,9 @@ class _Batch:
         self.dirty: set[str] = set()
 
 
-def _flag_handler(name: str, value: bool) -> Callable[[CatalogueView, Connection, Any, int], None]:
-    def handler(view: CatalogueView, conn: Connection, event: Any, position: int) -> None:
-        view._change(conn, event, position, lambda row: {name: value})
+def _flag_handler(name: str, value: bool) -> Handler:
+    def handler(view: CatalogueView, event: Any, position: int, key: str) -> None:
+        view._change(event, position, key, lambda row: {name: value})
 
     return handler
 

@@ -19,16 +19,28 @@ LISTEN for the recorder's NOTIFY and polls only as a fallback.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, ClassVar
 
 import psycopg
-from sqlalchemy import Connection, Engine, LargeBinary, Table, delete, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Engine,
+    LargeBinary,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -41,6 +53,9 @@ Items = list[tuple[int, Any]]
 SMALL_BATCH = 50
 """At most this many events, a batch is applied to every view in one transaction (see
 ``ProjectionEngine._apply_together``)."""
+COPY_THRESHOLD = 100
+"""From this many rows on, ``bulk_insert`` stages rows that may exist already by COPY (measured:
+below it, the temporary table costs more than adapting the arrays of one ``unnest``)."""
 
 
 class View(ABC):
@@ -73,8 +88,11 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
     PostgreSQL takes new rows fastest by COPY, and rows that may exist already (``skip_existing``:
     the stored one stands) by one ``INSERT … SELECT FROM unnest(<one array per column>) ON CONFLICT
     DO NOTHING``, a statement of fixed text (parsed and planned once); executemany would send a
-    statement per row. Values go through the columns' own bind processing (JSON included), so what
-    is stored is what an ``insert()`` would store. SQLite's executemany is a loop in C.
+    statement per row. From ``COPY_THRESHOLD`` rows on, such rows are copied into a temporary table
+    and inserted from there: psycopg adapts an array element by element in Python, about three
+    times the cost of COPY's row formatting in C. Values go through the columns' own bind
+    processing (JSON included), so what is stored is what an ``insert()`` would store. SQLite's
+    executemany is a loop in C.
     """
     if not rows:
         return
@@ -84,16 +102,37 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
         conn.execute(statement, list(rows))
         return
     shape = _shape(conn, table)
-    values = [[row[name] if process is None else process(row[name])
-               for name, process in shape.columns] for row in rows]
+    _send(conn, shape, [[row[name] if process is None else process(row[name])
+                         for name, process in shape.columns] for row in rows], skip_existing)
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    """New rows as ``bulk_insert`` inserts them, each given as its values in the table's column
+    order, values the driver takes as they are (no bind processing): a view that writes many
+    narrow rows (the Merkle log) builds no dict per row for ``bulk_insert`` to take apart."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        names = [column.name for column in table.columns]
+        conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    _send(conn, _shape(conn, table), rows, skip_existing=False)
+
+
+def _send(conn: Connection, shape: _Shape, values: Sequence[Sequence[Any]],
+          skip_existing: bool) -> None:
     cursor = conn.connection.cursor()
     try:
-        if skip_existing:
+        if skip_existing and len(values) < COPY_THRESHOLD:
             cursor.execute(shape.insert_unnest, [list(column) for column in zip(*values, strict=True)])
             return
-        with cursor.copy(shape.copy) as copy:
+        if skip_existing:
+            cursor.execute(shape.create_staging)
+        with cursor.copy(shape.copy_staging if skip_existing else shape.copy) as copy:
             for row_values in values:
                 copy.write_row(row_values)
+        if skip_existing:
+            cursor.execute(shape.insert_staged)
     finally:
         cursor.close()
 
@@ -103,10 +142,11 @@ class _Shape:
 
     def __init__(self, conn: Connection, table: Table) -> None:
         dialect = conn.dialect
-        # Bytes go to psycopg as they are: SQLAlchemy's processor for them only wraps each value
-        # in the DB-API's Binary, a Python call per value that COPY does not need.
+        # Bytes and booleans go to psycopg as they are: SQLAlchemy's processor for bytes only
+        # wraps each value in the DB-API's Binary, and for a boolean only checks that it is one
+        # (the views' flags are), a Python call per value that COPY does not need.
         self.columns: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (column.name, None if isinstance(column.type, LargeBinary)
+            (column.name, None if isinstance(column.type, LargeBinary | Boolean)
              else column.type.dialect_impl(dialect).bind_processor(dialect))
             for column in table.columns]
         names = ", ".join(f'"{column.name}"' for column in table.columns)
@@ -117,6 +157,12 @@ class _Shape:
         self.copy = f'COPY "{table.name}" ({names}) FROM STDIN'
         self.insert_unnest = (f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts}) '
                               f"ON CONFLICT ({keys}) DO NOTHING")
+        # Dropped once its rows are in, so a transaction may stage the same table again.
+        staging = f'"staged_{table.name}"'
+        self.create_staging = f'CREATE TEMPORARY TABLE {staging} (LIKE "{table.name}") ON COMMIT DROP'
+        self.copy_staging = f"COPY {staging} ({names}) FROM STDIN"
+        self.insert_staged = (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {staging} '
+                              f"ON CONFLICT ({keys}) DO NOTHING; DROP TABLE {staging}")
 
 
 _SHAPES: dict[tuple[str, str], _Shape] = {}
@@ -127,6 +173,23 @@ def _shape(conn: Connection, table: Table) -> _Shape:
     if key not in _SHAPES:
         _SHAPES[key] = _Shape(conn, table)
     return _SHAPES[key]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a batch is read and applied (unless something else
+    turned it off). A batch's thousands of events and rows live until it is done, long enough to
+    be promoted into the oldest generation, so every few batches a full collection walked the
+    whole process (measured: a tenth of a catch-up's time). Freed by their reference counts once
+    the batch is done, they are never promoted; what cycles a batch leaves are collected after."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Batch:
@@ -387,10 +450,12 @@ class ProjectionEngine:
         total = 0
         positions = self.positions()
         while min(positions.values(), default=target) < target:
-            batch = self._read(positions, limit)
-            if batch is None:
-                break
-            total += self._apply(batch, positions)
+            with _collector_paused():
+                batch = self._read(positions, limit)
+                if batch is None:
+                    break
+                total += self._apply(batch, positions)
+                del batch
             positions = self.positions()
             if progress is not None:
                 progress(min(min(positions.values(), default=0), target), target)

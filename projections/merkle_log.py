@@ -23,12 +23,17 @@ from pymerkle import BaseMerkleTree
 from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
 from sqlalchemy import Connection, and_, func, or_, select
 
-from projections.engine import View, bulk_insert
+from projections.engine import View, copy_rows
 from projections.tables import merkle_leaves, merkle_nodes
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 RECORD_FORMAT = "dsledger-record-v1"
+_RECORD_START = RECORD_FORMAT.encode() + b"\n"
+_LEAF_START = sha256(LEAF_PREFIX + _RECORD_START)
+_FIXED = struct.Struct(">Q16sQI")
+"""Sequence, aggregate id, version and the topic's length."""
+_LENGTH = struct.Struct(">I")
 
 
 class StoredRecord:
@@ -54,17 +59,20 @@ class StoredRecord:
     def canonical(self) -> bytes:
         """Fixed-width integers and length-prefixed strings: one encoding, whatever the database
         (SQLite stores ids as hex text, PostgreSQL as uuid)."""
+        return _RECORD_START + self._fields()
+
+    def _fields(self) -> bytes:
         topic = self.topic.encode()
         return b"".join((
-            RECORD_FORMAT.encode(), b"\n",
-            struct.pack(">Q", self.sequence), self.originator_id.bytes,
-            struct.pack(">Q", self.version),
-            struct.pack(">I", len(topic)), topic,
-            struct.pack(">I", len(self.state)), self.state,
+            _FIXED.pack(self.sequence, self.originator_id.bytes, self.version, len(topic)), topic,
+            _LENGTH.pack(len(self.state)), self.state,
         ))
 
     def leaf_hash(self) -> bytes:
-        return sha256(LEAF_PREFIX + self.canonical()).digest()
+        # The hash of the prefix every leaf shares is taken once and copied.
+        digest = _LEAF_START.copy()
+        digest.update(self._fields())
+        return digest.digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -123,18 +131,16 @@ class MerkleLogView(View):
         # costs a handful of statements, not thousands.
         size = logged_size(conn)
         compact = CompactRange(size, _peaks(conn, size))
-        leaves: list[dict[str, Any]] = []
-        nodes: list[dict[str, Any]] = []
+        leaves: list[tuple[int, int, str, int]] = []
+        nodes: list[tuple[int, int, bytes]] = []
         for _, notification in items:
             record = StoredRecord.of(notification)
-            leaves.append({"leaf_index": compact.size, "sequence": record.sequence,
-                           "originator_id": str(record.originator_id),
-                           "originator_version": record.version})
-            nodes.extend({"level": level, "idx": index, "hash": digest}
-                         for level, index, digest in compact.append(record.leaf_hash()))
-        # PostgreSQL takes a batch's three rows per event by COPY (``bulk_insert``).
-        bulk_insert(conn, merkle_leaves, leaves)
-        bulk_insert(conn, merkle_nodes, nodes)
+            leaves.append((compact.size, record.sequence, str(record.originator_id),
+                           record.version))
+            nodes += compact.append(record.leaf_hash())
+        # PostgreSQL takes a batch's three rows per event by COPY (``copy_rows``).
+        copy_rows(conn, merkle_leaves, leaves)
+        copy_rows(conn, merkle_nodes, nodes)
 
 
 def _peaks(conn: Connection, size: int) -> list[bytes]:

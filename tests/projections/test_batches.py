@@ -1,7 +1,7 @@
 """The engine's batches and bulk paths: a rebuild in large batches gives the tables of small ones, a
 view that fails keeps its position while the others move on, views with nothing in a batch only
 move their position (and never over another worker's claim), and the bulk insert stores what
-``insert()`` stores."""
+``insert()`` stores, however many rows it is given."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import Text, cast, insert, select, update
 
 from dsledger.runtime import Runtime
 from projections.deadlines import DeadlineView
-from projections.engine import ProjectionEngine, bulk_insert
+from projections.engine import COPY_THRESHOLD, ProjectionEngine, bulk_insert
 from projections.tables import deadlines, projection_tracking
 from tests.projections.test_engine import CONTEXT, every_view, profile, record_history
 
@@ -116,6 +116,40 @@ def test_the_bulk_insert_stores_what_insert_stores(runtime: Runtime) -> None:
     assert stored["by-bulk"] == stored["by-copy"] == stored["by-insert"]
     assert stored["by-bulk-null"] == stored["by-copy-null"] == stored["by-insert-null"]
     assert stored["by-bulk-2"][2] == "pending"
+
+
+def test_many_rows_that_may_exist_are_staged_and_the_stored_ones_stand(runtime: Runtime) -> None:
+    # From COPY_THRESHOLD rows on, PostgreSQL stages them by COPY: twice in one transaction here,
+    # each time over rows stored before.
+    def row(n: int, **values: Any) -> dict[str, Any]:
+        base: dict[str, Any] = dict(
+            deadline_id=f"d-{n:04d}", kind="k", aggregate_type="service", aggregate_id=f"a-{n}",
+            subject="", settled_by=None, fires_on=date(2026, 1, 2), counting="days",
+            state="pending", detail={"providers": ["가", None], "n": n}, note=None,
+            created_position=n, updated_position=n)
+        return {**base, **values}
+
+    many = COPY_THRESHOLD * 2
+    with runtime.db.begin() as conn:
+        conn.execute(insert(deadlines), [row(n) for n in range(0, many, 2)])
+        bulk_insert(conn, deadlines, [row(n, state="void") for n in range(many)],
+                    skip_existing=True)
+        bulk_insert(conn, deadlines, [row(n, state="met") for n in range(many + COPY_THRESHOLD)],
+                    skip_existing=True)
+    with runtime.db.connect() as conn:
+        stored = {r.deadline_id: (r.state, r.detail, r.text) for r in conn.execute(
+            select(deadlines.c.deadline_id, deadlines.c.state, deadlines.c.detail,
+                   cast(deadlines.c.detail, Text).label("text")))}
+    assert len(stored) == many + COPY_THRESHOLD
+    assert {n: stored[row(n)["deadline_id"]][0] for n in (0, 1, many)} == {
+        0: "pending", 1: "void", many: "met"}
+    with runtime.db.begin() as conn:
+        conn.execute(insert(deadlines), [row(-1)])
+    with runtime.db.connect() as conn:
+        by_insert = conn.execute(select(deadlines.c.detail, cast(deadlines.c.detail, Text)).where(
+            deadlines.c.deadline_id == row(-1)["deadline_id"])).one()
+    assert stored[row(1)["deadline_id"]][1:] == (
+        {**by_insert[0], "n": 1}, by_insert[1].replace('"n": -1', '"n": 1'))
 
 
 def test_a_small_batch_reaches_every_view_in_one_transaction(
