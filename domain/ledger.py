@@ -22,6 +22,7 @@ from eventsourcing.application import (
     ProcessingEvent,
 )
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.utils import get_topic
 
 from domain import rules
 from domain.actor import Actor, CommandContext, Role, acting
@@ -427,6 +428,42 @@ class Ledger(Application[UUID]):
                                  position=result.position)
         return result
 
+    def missed_risks(self, context: CommandContext, contract_id: UUID,
+                     service_id: UUID) -> CommandResult | None:
+        """The at-risk policy's second look at one contract on one service: the causes the
+        service's current suspension and its selection's cancellation stand for, each named as the
+        policy names it when it runs with them, are recorded on the contract if it lacks them.
+        None when it lacks none (or is no longer active). The scheduler asks this of contracts the
+        contracts view did not yet know of when the service's command consulted it."""
+        causes = self.standing_risks(service_id)
+        with self._holding(Contract, contract_id, trust_cache=False) as contract:
+            with acting(context):
+                for cause, ground in causes:
+                    contract.mark_at_risk(str(service_id), cause, ground)
+            if not contract.pending_events:
+                return None
+            return self._save_held(contract, held=contract)
+
+    def standing_risks(self, service_id: UUID) -> list[tuple[str, TerminationGround]]:
+        """(cause id, ground) for what currently puts a service's contracts at risk, each cause id
+        naming the version of the event that did, from the log."""
+        service = self.load(DigitalService, service_id)
+        wanted: dict[str, tuple[str, TerminationGround]] = {}
+        if service.suspended:
+            wanted[_SUSPENDED] = ("suspended", TerminationGround.OTHER_SERIOUS_FAULT)
+        if service.cancelled:
+            wanted[_CANCELLED] = ("selection-cancelled",
+                                  TerminationGround.SELECTION_CANCELLED_OR_CSAP_REVOKED)
+        risks = []
+        if wanted:
+            for stored in self.recorder.select_events(service_id, desc=True):
+                if stored.topic in wanted:
+                    cause, ground = wanted.pop(stored.topic)
+                    risks.append((f"{service_id}:{cause}:v{stored.originator_version}", ground))
+                    if not wanted:
+                        break
+        return risks
+
     def reinstate_service(self, context: CommandContext, service_id: UUID, reason: str,
                           expected_version: int | None = None) -> CommandResult:
         return self._change(context, DigitalService, service_id,
@@ -717,6 +754,11 @@ def _contracted(service: DigitalService) -> ContractedService:
                              provider_id=profile.provider_id, provider_name=profile.provider_name,
                              service_type=profile.service_type.value)
 
+
+# The topics the events of ``@event("Suspended")`` and ``@event("SelectionCancelled")`` are stored
+# under (the classes the decorator makes are not visible to a type checker).
+_SUSPENDED = f"{get_topic(DigitalService)}.Suspended"
+_CANCELLED = f"{get_topic(DigitalService)}.SelectionCancelled"
 
 _NOT_FOUND: dict[type[LedgerAggregate], Rule] = {
     DigitalService: rules.SERVICE_NOT_FOUND,

@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from dsledger.retention import forget_expired_idempotency_keys
 from dsledger.runtime import Runtime
+from scheduler.at_risk import reconcile
 from scheduler.leader import Leadership
 from scheduler.sweep import SweepReport, sweep
 
@@ -47,10 +48,12 @@ class DeadlineScheduler:
                 return None
 
     def tick(self) -> SweepReport | None:
-        """Sweep the due deadlines if this process leads."""
+        """Sweep the due deadlines, and record any at-risk mark the policy missed, if this process
+        leads."""
         report = self._as_leader(lambda: sweep(self.runtime), "deadline sweep failed")
         if report is not None:
             self.last_report = report
+        self._as_leader(lambda: reconcile(self.runtime), "the at-risk policy's second look failed")
         return report
 
     def sign_tree_head(self) -> None:

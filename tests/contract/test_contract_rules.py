@@ -31,6 +31,8 @@ from domain.rules import Rule, RuleViolation
 from domain.values import CertificationKind, PricingModel
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
+from scheduler.at_risk import reconcile
+from scheduler.runner import DeadlineScheduler
 from tests.contract.conftest import AGENCY, AGENCY_ID, awarded, sla, terms
 from tests.procurement.conftest import OPERATOR, context, provider_context, requirements
 
@@ -252,6 +254,65 @@ def test_suspending_a_service_puts_its_active_contracts_at_risk_in_the_same_tran
     # The ground it opens can now be used.
     act(runtime, agency_on(date(2026, 6, 1)), concluded, lambda c: c.terminate(
         TerminationGround.SELECTION_CANCELLED_OR_CSAP_REVOKED, date(2026, 6, 30), "CSAP 취소"))
+
+
+class _ViewBehind:
+    """A contracts view that has not yet applied the contract's conclusion."""
+
+    def active_contracts_on(self, service_id: str) -> list[UUID]:
+        return []
+
+
+def test_a_contract_the_view_did_not_know_of_when_its_service_was_suspended_is_put_at_risk_by_the_next_tick(
+    runtime: Runtime, concluded: UUID, catalogue: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service_id = UUID(catalogue["N-01"])
+    monkeypatch.setattr(runtime.ledger, "contract_index", _ViewBehind())
+    suspended = runtime.ledger.suspend_service(context(OPERATOR), service_id, "품질 점검")
+    monkeypatch.undo()
+    assert not load(runtime, concluded).risk_causes
+
+    scheduler = DeadlineScheduler(runtime)
+    try:
+        scheduler.tick()
+    finally:
+        scheduler.leadership.release()
+    contract = load(runtime, concluded)
+    assert contract.risk_causes == {f"{service_id}:suspended:v{suspended.version}"}
+    head = runtime.projector.head()
+    assert reconcile(runtime) == []
+    assert runtime.projector.head() == head
+
+
+def test_the_second_look_records_nothing_the_policy_already_recorded(
+    runtime: Runtime, concluded: UUID, catalogue: dict[str, str],
+) -> None:
+    runtime.projector.catch_up()
+    service_id = UUID(catalogue["N-01"])
+    runtime.ledger.suspend_service(context(OPERATOR), service_id, "품질 점검")
+    runtime.ledger.cancel_service_selection(context(OPERATOR), service_id, "선정 취소")
+    assert len(load(runtime, concluded).risk_causes) == 2
+    head = runtime.projector.head()
+    assert reconcile(runtime) == []
+    assert runtime.projector.head() == head
+
+
+def test_a_missed_cancellation_is_recorded_with_its_own_ground(
+    runtime: Runtime, concluded: UUID, catalogue: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service_id = UUID(catalogue["N-04"])
+    monkeypatch.setattr(runtime.ledger, "contract_index", _ViewBehind())
+    cancelled = runtime.ledger.cancel_service_selection(context(OPERATOR), service_id, "선정 취소")
+    monkeypatch.undo()
+    assert reconcile(runtime) == [str(concluded)]
+    contract = load(runtime, concluded)
+    assert contract.risk_causes == {f"{service_id}:selection-cancelled:v{cancelled.version}"}
+    event = runtime.ledger.mapper.to_domain_event(
+        runtime.ledger.recorder.select_notifications(start=runtime.projector.head(), limit=1)[0])
+    assert event.ground is TerminationGround.SELECTION_CANCELLED_OR_CSAP_REVOKED  # type: ignore[attr-defined]
+    assert event.actor.role is Role.SYSTEM  # type: ignore[attr-defined]
 
 
 # --- ⑨ end ----------------------------------------------------------------------------------
