@@ -25,6 +25,7 @@ from domain.contract_terms import (
     SlaFigures,
     TerminationGround,
 )
+from domain.ledger import CommandResult
 from domain.procurement import ProcurementMethod
 from domain.requirements import Budget, BudgetCategory, BudgetItem, BudgetLine
 from domain.rules import Rule, RuleViolation
@@ -263,14 +264,23 @@ class _ViewBehind:
         return []
 
 
+def unseen(runtime: Runtime, monkeypatch: pytest.MonkeyPatch,
+           command: Callable[[], CommandResult]) -> CommandResult:
+    """The command, run while the contracts view is behind the contract's conclusion."""
+    monkeypatch.setattr(runtime.ledger, "contract_index", _ViewBehind())
+    try:
+        return command()
+    finally:
+        monkeypatch.undo()
+
+
 def test_a_contract_the_view_did_not_know_of_when_its_service_was_suspended_is_put_at_risk_by_the_next_tick(
     runtime: Runtime, concluded: UUID, catalogue: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service_id = UUID(catalogue["N-01"])
-    monkeypatch.setattr(runtime.ledger, "contract_index", _ViewBehind())
-    suspended = runtime.ledger.suspend_service(context(OPERATOR), service_id, "품질 점검")
-    monkeypatch.undo()
+    suspended = unseen(runtime, monkeypatch, lambda: runtime.ledger.suspend_service(
+        context(OPERATOR), service_id, "품질 점검"))
     assert not load(runtime, concluded).risk_causes
 
     scheduler = DeadlineScheduler(runtime)
@@ -303,9 +313,8 @@ def test_a_missed_cancellation_is_recorded_with_its_own_ground(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service_id = UUID(catalogue["N-04"])
-    monkeypatch.setattr(runtime.ledger, "contract_index", _ViewBehind())
-    cancelled = runtime.ledger.cancel_service_selection(context(OPERATOR), service_id, "선정 취소")
-    monkeypatch.undo()
+    cancelled = unseen(runtime, monkeypatch, lambda: runtime.ledger.cancel_service_selection(
+        context(OPERATOR), service_id, "선정 취소"))
     assert reconcile(runtime) == [str(concluded)]
     contract = load(runtime, concluded)
     assert contract.risk_causes == {f"{service_id}:selection-cancelled:v{cancelled.version}"}
