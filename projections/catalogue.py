@@ -112,7 +112,7 @@ class CatalogueView(View):
         batch = _Batch()
         ids = {key for *_, key in ours}
         table = catalogue_services
-        for row in conn.execute(select(table).where(table.c.service_id.in_(ids))).mappings():
+        for row in conn.execute(_ROWS, {"ids": sorted(ids)}).mappings():
             batch.rows[row["service_id"]] = dict(row)
         self._batch = batch
         try:
@@ -130,7 +130,7 @@ class CatalogueView(View):
         for target, columns in ((table, _full_row), (catalogue_search, search_row)):
             bulk_insert(conn, target, [columns(batch.rows[key]) for key in batch.new])
             if changed:
-                conn.execute(update(target).where(target.c.service_id == bindparam("_key")),
+                conn.execute(_UPDATES[target.name],
                              [{**columns(batch.rows[key]), "_key": key} for key in changed])
 
     def _selected(self, event: Any, position: int, key: str) -> None:
@@ -209,6 +209,11 @@ class CatalogueView(View):
 
 
 _SEARCH_COLUMNS = tuple(column.name for column in catalogue_search.columns)
+# Built once: a live worker runs them for every service event it applies.
+_ROWS = select(catalogue_services).where(
+    catalogue_services.c.service_id.in_(bindparam("ids", expanding=True)))
+_UPDATES = {table.name: update(table).where(table.c.service_id == bindparam("_key"))
+            for table in (catalogue_services, catalogue_search)}
 
 
 def search_row(row: Row) -> Row:

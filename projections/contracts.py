@@ -11,9 +11,9 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from domain.contract import Contract
-from projections.catalogue_reader import single_statement_reads
 from projections.engine import View
 from projections.procurements import event_data, stamp
+from projections.reads import single_statement_reads
 from projections.tables import contract_services, contracts
 
 Record = dict[str, Any]

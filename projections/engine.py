@@ -36,6 +36,7 @@ from sqlalchemy import (
     Engine,
     LargeBinary,
     Table,
+    bindparam,
     delete,
     insert,
     select,
@@ -45,6 +46,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from domain.ledger import Ledger
+from projections.reads import single_statement_reads
 from projections.tables import projection_tracking
 
 log = logging.getLogger(__name__)
@@ -123,8 +125,11 @@ def _send(conn: Connection, shape: _Shape, values: Sequence[Sequence[Any]],
           skip_existing: bool) -> None:
     cursor = conn.connection.cursor()
     try:
-        if skip_existing and len(values) < COPY_THRESHOLD:
-            cursor.execute(shape.insert_unnest, [list(column) for column in zip(*values, strict=True)])
+        if len(values) < COPY_THRESHOLD:
+            # A COPY is two round trips (start, then data and end) where an INSERT is one: the
+            # few rows a live worker's batch brings go in by one INSERT.
+            cursor.execute(shape.insert_unnest if skip_existing else shape.insert_new,
+                           [list(column) for column in zip(*values, strict=True)])
             return
         if skip_existing:
             cursor.execute(shape.create_staging)
@@ -155,8 +160,8 @@ class _Shape:
         casts = ", ".join("%s::{}[]".format(column.type.compile(dialect=dialect)
                                             .split(" COLLATE ")[0]) for column in table.columns)
         self.copy = f'COPY "{table.name}" ({names}) FROM STDIN'
-        self.insert_unnest = (f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts}) '
-                              f"ON CONFLICT ({keys}) DO NOTHING")
+        self.insert_new = f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts})'
+        self.insert_unnest = f"{self.insert_new} ON CONFLICT ({keys}) DO NOTHING"
         # Dropped once its rows are in, so a transaction may stage the same table again.
         staging = f'"staged_{table.name}"'
         self.create_staging = f'CREATE TEMPORARY TABLE {staging} (LIKE "{table.name}") ON COMMIT DROP'
@@ -166,6 +171,14 @@ class _Shape:
 
 
 _SHAPES: dict[tuple[str, str], _Shape] = {}
+
+# Built once: a live worker runs these for every event it applies, and building a statement cost
+# SQLAlchemy more than running it.
+_POSITIONS = select(projection_tracking.c.view, projection_tracking.c.position)
+_CLAIM = (update(projection_tracking)
+          .where(projection_tracking.c.view.in_(bindparam("names", expanding=True)),
+                 projection_tracking.c.position == bindparam("old"))
+          .values(position=bindparam("new")))
 
 
 def _shape(conn: Connection, table: Table) -> _Shape:
@@ -254,8 +267,8 @@ class ProjectionEngine:
 
     # --- positions ----------------------------------------------------------------------------
     def positions(self) -> dict[str, int]:
-        with self.db.connect() as conn:
-            rows = conn.execute(select(projection_tracking.c.view, projection_tracking.c.position))
+        with single_statement_reads(self.db).connect() as conn:
+            rows = conn.execute(_POSITIONS)
             read = {row.view: int(row.position) for row in rows
                     if row.view in {view.name for view in self.views}}
         with self._progress:
@@ -424,13 +437,7 @@ class ProjectionEngine:
 
     @staticmethod
     def _claim(conn: Connection, names: list[str], old: int, new: int) -> bool:
-        claimed = conn.execute(
-            update(projection_tracking)
-            .where(projection_tracking.c.view.in_(names) if len(names) > 1
-                   else projection_tracking.c.view == names[0])
-            .where(projection_tracking.c.position == old)
-            .values(position=new)
-        ).rowcount
+        claimed = conn.execute(_CLAIM, {"names": names, "old": old, "new": new}).rowcount
         return bool(claimed == len(names))
 
     @staticmethod

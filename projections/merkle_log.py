@@ -21,7 +21,7 @@ from uuid import UUID
 import msgspec
 from pymerkle import BaseMerkleTree
 from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
 
 from projections.engine import View, copy_rows
 from projections.tables import merkle_leaves, merkle_nodes
@@ -153,17 +153,21 @@ def _peaks(conn: Connection, size: int) -> list[bytes]:
             offset += 1 << level
     if not wanted:
         return []
-    rows = conn.execute(select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-        or_(*(and_(merkle_nodes.c.level == level, merkle_nodes.c.idx == index)
-              for level, index in wanted))))
+    rows = conn.execute(_PEAKS, {"wanted": wanted})
     found = {(int(row.level), int(row.idx)): bytes(row.hash) for row in rows}
     return [found[key] for key in wanted]
 
 
 def logged_size(conn: Connection) -> int:
     """How many events the Merkle log holds (read off the primary key, not by counting)."""
-    last = conn.execute(select(func.max(merkle_leaves.c.leaf_index))).scalar_one()
+    last = conn.execute(_LAST_LEAF).scalar_one()
     return 0 if last is None else int(last) + 1
+
+
+# Built once: every batch a live worker applies runs both.
+_PEAKS = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+    tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(bindparam("wanted", expanding=True)))
+_LAST_LEAF = select(func.max(merkle_leaves.c.leaf_index))
 
 
 class StoredTree(BaseMerkleTree):  # type: ignore[misc]

@@ -20,8 +20,8 @@ from api.schemas.services import ServiceEntry
 from domain import rules
 from domain.rules import RuleViolation, refuse
 from domain.search import ANNEX, Filter, SearchConditions, SearchPage
-from projections.catalogue_reader import single_statement_reads
 from projections.catalogue_search import search_catalogue, service_row
+from projections.reads import single_statement_reads
 
 ENTRY_COLUMNS = (*ServiceEntry.__struct_fields__, "provider_id")
 """What a service's entry reads of its row: what it shows, and who owns it."""

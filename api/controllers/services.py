@@ -28,8 +28,8 @@ from domain import rules
 from domain.actor import Role
 from domain.rules import refuse
 from domain.values import CertificationKind
-from projections.catalogue_reader import single_statement_reads
 from projections.catalogue_search import service_row
+from projections.reads import single_statement_reads
 from projections.tables import catalogue_services
 
 OperatorOnly = [allow(Role.OPERATOR)]
