@@ -204,7 +204,7 @@ class Ledger(Application[UUID]):
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         recordings = super()._record(processing_event)
-        self.repository.remember(processing_event.aggregates.values())
+        self.repository.forget_saved_copies(processing_event.aggregates.values())
         return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

@@ -85,9 +85,11 @@ class CopyingRepository(Repository[UUID]):
                 self.cache.get(aggregate_id, evict=True)
                 raise
 
-    def remember(self, aggregates: Iterable[Any]) -> None:
-        """Aggregates just saved become the cached ones (as the library's own ``_record`` does when
-        it does not fast-forward), unless the cache already holds a version as new."""
+    def forget_saved_copies(self, aggregates: Iterable[Any]) -> None:
+        """Aggregates just saved that are not the cached objects (copies from ``get``, new ones)
+        make what the cache holds for them stale, so it goes. They are not cached themselves:
+        their caller still holds them and may change them again without saving, and the cache
+        keeps only what the repository built from the log or lent under a lock."""
         if self.cache is None:
             return
         for aggregate in aggregates:
@@ -95,10 +97,9 @@ class CopyingRepository(Repository[UUID]):
                 try:
                     cached = self.cache.get(aggregate.id)
                 except KeyError:
-                    cached = None
-                if cached is not aggregate and (cached is None
-                                                or cached.version < aggregate.version):
-                    self.cache.put(aggregate.id, aggregate)
+                    continue
+                if cached is not aggregate:
+                    self.cache.get(aggregate.id, evict=True)
 
     @contextmanager
     def _locked(self, aggregate_id: UUID) -> Iterator[None]:

@@ -14,6 +14,7 @@ from uuid import UUID
 import pytest
 
 from domain import rules
+from domain.actor import acting
 from domain.contract import Contract
 from domain.ledger import Ledger, replay
 from domain.procurement import Procurement
@@ -132,6 +133,30 @@ def test_a_command_whose_cached_version_was_taken_by_another_process_is_recorded
     loaded = runtime.ledger.load(DigitalService, service_id)
     assert loaded.suspended
     assert same(state(loaded), state(replayed(runtime.ledger, service_id)))
+
+
+def test_a_saved_copy_changed_again_and_never_saved_is_not_what_the_next_command_sees(
+    runtime: Runtime, catalogue: dict[str, str],
+) -> None:
+    ledger = runtime.ledger
+    service_id = UUID(catalogue["N-01"])
+    ledger.load(DigitalService, service_id)  # cached
+    service = ledger.load(DigitalService, service_id)  # the caller's copy
+    with acting(context(OPERATOR)):
+        service.suspend("품질 점검")
+    ledger.save(service)
+    with acting(context(OPERATOR)):
+        service.reinstate("저장하지 않은 변경")
+    # The log says suspended, whatever the caller's copy says: suspending again is refused, and
+    # nothing is recorded on top of a version the log never had.
+    with pytest.raises(RuleViolation) as refusal:
+        ledger.suspend_service(context(OPERATOR), service_id, "다시 점검")
+    assert refusal.value.rule is rules.SERVICE_ALREADY_SUSPENDED
+    versions = [event.originator_version for event in ledger.recorder.select_events(service_id)]
+    assert versions == list(range(1, len(versions) + 1))
+    loaded = ledger.load(DigitalService, service_id)
+    assert loaded.suspended
+    assert same(state(loaded), state(replayed(ledger, service_id)))
 
 
 def test_a_command_refused_after_changing_its_copy_leaves_the_log_state(
