@@ -31,58 +31,72 @@ class DeadlineRule:
     counting: Counting
     basis: str
     what: str
+    basis_ko: str
+    """The basis as the Korean pages show it."""
 
 
 class DeadlineKind(enum.Enum):
     DISCLOSURE_REMINDER = DeadlineRule(
         "disclosure_reminder", Counting.CALENDAR,
         "Guideline ⑦ (30일 이내 권고): a reminder a week before the 30 days end",
-        "DisclosureReminderSent on the contract, 23 days after conclusion")
+        "DisclosureReminderSent on the contract, 23 days after conclusion",
+        "지침 ⑦(30일 이내 권고): 30일이 끝나기 1주 전 알림")
     DISCLOSURE_OVERDUE = DeadlineRule(
         "disclosure_overdue", Counting.BUSINESS,
         "Notice art. 9; guideline ⑦: register the contract information within 30 days",
-        "DisclosureOverdue on the contract, the day after the 30th day (rolled to a business day)")
+        "DisclosureOverdue on the contract, the day after the 30th day (rolled to a business day)",
+        "고시 제9조, 지침 ⑦: 계약정보를 30일 이내에 등록")
     END_NOTICE_OVERDUE = DeadlineRule(
         "end_notice_overdue", Counting.CALENDAR,
         "Enforcement Decree art. 19(1): notify at least 30 days before the contract ends",
-        "EndNoticeOverdue for each provider that has not notified by D-30")
+        "EndNoticeOverdue for each provider that has not notified by D-30",
+        "시행령 제19조제1항: 계약 종료 30일 전까지 통지")
     EXPIRY = DeadlineRule(
         "expiry", Counting.CALENDAR,
         "The contract's end date (guideline ⑨ 계약 만료)",
-        "Expired on the contract, the day after its end date")
+        "Expired on the contract, the day after its end date",
+        "계약 종료일(지침 ⑨ 계약 만료)")
     DATA_DISPOSITION_OVERDUE = DeadlineRule(
         "data_disposition_overdue", Counting.BUSINESS,
         "Enforcement Decree art. 19(4)-(5); dsledger allows 30 days after the end to confirm",
-        "DataDispositionOverdue on the contract when the data's destruction is not confirmed")
+        "DataDispositionOverdue on the contract when the data's destruction is not confirmed",
+        "시행령 제19조제4항·제5항: dsledger는 종료 후 30일 안에 확인을 요구")
     IMPROVEMENT_OVERDUE = DeadlineRule(
         "improvement_overdue", Counting.CALENDAR,
         "Guideline ⑧: the improvement deadline the agency set",
-        "ImprovementOverdue on the contract, the day after the deadline")
+        "ImprovementOverdue on the contract, the day after the deadline",
+        "지침 ⑧: 기관이 정한 개선 기한")
     QUOTE_LAPSED = DeadlineRule(
         "quote_lapsed", Counting.CALENDAR,
         "Guideline ⑤: the validity the provider gave its quote",
-        "QuoteLapsed on the procurement, the day after the quote's validity")
+        "QuoteLapsed on the procurement, the day after the quote's validity",
+        "지침 ⑤: 제공자가 제시한 견적의 유효기간")
     REGULAR_INSPECTION = DeadlineRule(
         "regular_inspection", Counting.CALENDAR,
         "Notice art. 8(1): quality management at least once a year, first a year after selection",
-        "A regular QualityInspection scheduled by the system")
+        "A regular QualityInspection scheduled by the system",
+        "고시 제8조제1항: 연 1회 이상 품질관리, 첫 점검은 선정 1년 후")
     CERTIFICATE_EXPIRY = DeadlineRule(
         "certificate_expiry", Counting.CALENDAR,
         "The certificate's validity (Notice art. 8, continuous management)",
-        "CertificationExpired on the service, the day after the last valid day")
+        "CertificationExpired on the service, the day after the last valid day",
+        "인증서의 유효기간(고시 제8조, 지속 관리)")
     SELECTION_VALIDITY = DeadlineRule(
         "selection_validity", Counting.CALENDAR,
         "Notice art. 7: the selection's validity",
-        "ValidityExpired on the service, the day after the last valid day")
+        "ValidityExpired on the service, the day after the last valid day",
+        "고시 제7조: 선정의 유효기간")
     CORRECTIVE_ACTION = DeadlineRule(
         "corrective_action", Counting.CALENDAR,
         "Notice art. 8: the corrective-action deadline NIA set",
-        "ReferredToReReview on the inspection, the day after the deadline")
+        "ReferredToReReview on the inspection, the day after the deadline",
+        "고시 제8조: NIA가 정한 시정조치 기한")
     SEMIANNUAL_REPORT = DeadlineRule(
         "semiannual_report", Counting.BUSINESS,
         "Notice art. 9(1): contract information every half year; dsledger expects it within 30 "
         "days of the half's end",
-        "SemiannualReportOverdue for the provider and half")
+        "SemiannualReportOverdue for the provider and half",
+        "고시 제9조제1항: 반기마다 계약정보 제출, dsledger는 반기 종료 후 30일 이내를 기대")
 
     @property
     def rule(self) -> DeadlineRule:

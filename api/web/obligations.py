@@ -39,7 +39,7 @@ STATES = ("pending", "met", "fired", "void")
 _AGENCY_DUTIES = (DeadlineKind.DISCLOSURE_REMINDER.value.kind,
                   DeadlineKind.DISCLOSURE_OVERDUE.value.kind)
 _OWNER_KO = {"agency": "수요기관", "provider": "제공자"}
-_BASIS = {kind.value.kind: kind.value.basis for kind in DeadlineKind}
+_BASIS = {kind.value.kind: (kind.value.basis, kind.value.basis_ko) for kind in DeadlineKind}
 # ``state`` is a name Litestar keeps for the application's state, so the argument is renamed.
 StateParam = Annotated[str, QueryParameter(name="state",
                                            pattern="^(all|pending|met|fired|void)$")]
@@ -100,7 +100,7 @@ def obligations(conn: Connection, scope: ColumnElement[bool], state: str, offset
     """The board's rows, soonest first, and how many there are."""
     where = [scope] if state == "all" else [scope, deadlines.c.state == state]
     total = conn.execute(select(func.count()).select_from(deadlines).where(*where)).scalar_one()
-    rows = [{**row, "basis": _BASIS.get(row["kind"], "")} for row in conn.execute(
+    rows = [{**row, "basis": _BASIS.get(row["kind"], ("", ""))} for row in conn.execute(
         select(deadlines).where(*where).order_by(deadlines.c.fires_on, deadlines.c.deadline_id)
         .limit(PAGE_SIZE).offset(offset)).mappings()]
     return int(total), rows

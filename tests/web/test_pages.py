@@ -252,6 +252,10 @@ def test_the_obligations_board_shows_an_agency_and_a_provider_their_own_duties(
     board = text(client.get("/web/obligations", params={"state": "all"}))
     assert "대상: AG-SEOUL" in board
     assert "계약정보 등록 기한" in board and "종료 통지 기한(D-30)" in board
+    # The basis of each duty in the page's language.
+    assert "고시 제9조, 지침 ⑦: 계약정보를 30일 이내에 등록" in board
+    assert "시행령 제19조제1항: 계약 종료 30일 전까지 통지" in board
+    assert "Notice art." not in board and "Enforcement Decree" not in board
     assert "정기 품질 점검" not in board  # the providers' duty, not the agency's
     pending = text(client.get("/web/obligations"))
     assert "계약정보 등록 기한" not in pending  # met by the registration
@@ -265,6 +269,7 @@ def test_the_obligations_board_shows_an_agency_and_a_provider_their_own_duties(
     board = text(client.get("/web/obligations", params={"lang": "en"}))
     assert "For: PRV-HANEUL" in board
     assert "Regular quality inspection" in board and "End notice (D-30)" in board
+    assert "Enforcement Decree art. 19(1): notify at least 30 days before the contract ends" in board
     assert "Disclosure" not in board  # the agency's duty
     assert "PRV-IEUM" not in board  # another provider's end notice
     assert client.get("/web/obligations", params={"provider_id": "PRV-IEUM"}).status_code == 403
