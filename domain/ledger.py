@@ -232,37 +232,34 @@ class Ledger(Application[UUID]):
         action: Callable[[A], str | None],
         expected_version: int | None = None,
     ) -> CommandResult:
-        try:
-            return self._change_once(context, kind, aggregate_id, action, expected_version,
-                                     trust_cache=True)
-        except _CacheMayBeBehind:
-            return self._change_once(context, kind, aggregate_id, action, expected_version,
-                                     trust_cache=False)
+        def once(trust_cache: bool) -> CommandResult:
+            with self._holding(kind, aggregate_id, expected_version,
+                               trust_cache=trust_cache) as aggregate:
+                with acting(context):
+                    recorded_id = action(aggregate)
+                return msgspec.structs.replace(self._save_held(aggregate, held=aggregate),
+                                               recorded_id=recorded_id)
 
-    def _change_once(self, context: CommandContext, kind: type[A], aggregate_id: UUID,
-                     action: Callable[[A], str | None], expected_version: int | None, *,
-                     trust_cache: bool) -> CommandResult:
-        with self._holding(kind, aggregate_id, trust_cache=trust_cache) as aggregate:
-            if expected_version is not None and aggregate.version != expected_version:
-                refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__,
-                       expected=expected_version, actual=aggregate.version)
-            with acting(context):
-                recorded_id = action(aggregate)
-            return msgspec.structs.replace(self._save_held(aggregate, held=aggregate),
-                                           recorded_id=recorded_id)
+        return _decided(once)
 
     @contextmanager
-    def _holding(self, kind: type[A], aggregate_id: UUID, *, trust_cache: bool) -> Iterator[A]:
-        """The aggregate a command changes, lent by the repository without a copy. When it was
-        taken from the cache without reading the log, a refusal (or a conflicting insert) may only
-        mean that another process recorded since: ``_CacheMayBeBehind`` then asks the caller to
-        decide again on the aggregate as the log has it."""
+    def _holding(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None, *,
+                 trust_cache: bool) -> Iterator[A]:
+        """The aggregate a command changes, lent by the repository without a copy, refused if it
+        is not at ``expected_version`` (when given). When it was taken from the cache without
+        reading the log, a refusal (or a conflicting insert) may only mean that another process
+        recorded since: ``_CacheMayBeBehind`` then asks the caller to decide again on the
+        aggregate as the log has it (``_decided``)."""
         try:
             with self.repository.changing(aggregate_id, replay, trust_cache=trust_cache) as held:
-                if not isinstance(held.aggregate, kind):
+                aggregate = held.aggregate
+                if not isinstance(aggregate, kind):
                     _refuse_not_found(kind, aggregate_id)
                 try:
-                    yield held.aggregate
+                    if expected_version is not None and aggregate.version != expected_version:
+                        refuse(rules.COMMAND_VERSION_CONFLICT, kind=kind.__name__,
+                               expected=expected_version, actual=aggregate.version)
+                    yield aggregate
                 except RuleViolation as refusal:
                     if held.checked:
                         raise
@@ -391,26 +388,22 @@ class Ledger(Application[UUID]):
     ) -> CommandResult:
         """Policy across aggregates: a service suspended, cancelled or losing its CSAP puts every
         active contract on it at risk, recorded in the same transaction as the cause."""
+        def once(trust_cache: bool) -> CommandResult:
+            return self._change_service_once(context, service_id, action, ground, cause,
+                                             expected_version, also, trust_cache=trust_cache)
+
         if also:
             # Their events leave them when a save is tried, so they could not be tried twice.
-            return self._change_service_once(context, service_id, action, ground, cause,
-                                             expected_version, also, trust_cache=False)
-        try:
-            return self._change_service_once(context, service_id, action, ground, cause,
-                                             expected_version, also, trust_cache=True)
-        except _CacheMayBeBehind:
-            return self._change_service_once(context, service_id, action, ground, cause,
-                                             expected_version, also, trust_cache=False)
+            return once(False)
+        return _decided(once)
 
     def _change_service_once(
         self, context: CommandContext, service_id: UUID,
         action: Callable[[DigitalService], None], ground: TerminationGround | None, cause: str,
         expected_version: int | None, also: tuple[LedgerAggregate, ...], *, trust_cache: bool,
     ) -> CommandResult:
-        with self._holding(DigitalService, service_id, trust_cache=trust_cache) as service:
-            if expected_version is not None and service.version != expected_version:
-                refuse(rules.COMMAND_VERSION_CONFLICT, kind="DigitalService",
-                       expected=expected_version, actual=service.version)
+        with self._holding(DigitalService, service_id, expected_version,
+                           trust_cache=trust_cache) as service:
             with acting(context):
                 action(service)
                 contracts = []
@@ -771,6 +764,15 @@ _NOT_FOUND: dict[type[LedgerAggregate], Rule] = {
 def _refuse_not_found(kind: type[LedgerAggregate], aggregate_id: UUID) -> NoReturn:
     refuse(_NOT_FOUND[kind], service_id=str(aggregate_id), procurement_id=str(aggregate_id),
            contract_id=str(aggregate_id), inspection_id=str(aggregate_id))
+
+
+def _decided(once: Callable[[bool], CommandResult]) -> CommandResult:
+    """A command run on the cached aggregate, and run again on the aggregate as the log has it if
+    the first run could not tell (``Ledger._holding``)."""
+    try:
+        return once(True)
+    except _CacheMayBeBehind:
+        return once(False)
 
 
 class _CacheMayBeBehind(Exception):

@@ -58,7 +58,8 @@ class CopyingRepository(Repository[UUID]):
         if self.cache is None or version is not None:
             return super().get(aggregate_id, version=version, projector_func=projector_func)
         with self._locked(aggregate_id):
-            return deepcopy(self._current(aggregate_id, projector_func, trust_cache=False))
+            aggregate, _ = self._current(aggregate_id, projector_func, trust_cache=False)
+            return deepcopy(aggregate)
 
     @contextmanager
     def changing(self, aggregate_id: UUID, projector_func: ProjectorFunction[Any, Any], *,
@@ -73,12 +74,8 @@ class CopyingRepository(Repository[UUID]):
             yield Held(aggregate, checked=True)
             return
         with self._locked(aggregate_id):
-            checked = not trust_cache
-            try:
-                self.cache.get(aggregate_id)
-            except KeyError:
-                checked = True  # reconstructed from the log by _current
-            aggregate = self._current(aggregate_id, projector_func, trust_cache=not checked)
+            aggregate, checked = self._current(aggregate_id, projector_func,
+                                               trust_cache=trust_cache)
             try:
                 yield Held(aggregate, checked=checked)
             except BaseException:
@@ -126,18 +123,19 @@ class CopyingRepository(Repository[UUID]):
             return lock
 
     def _current(self, aggregate_id: UUID, projector_func: ProjectorFunction[Any, Any], *,
-                 trust_cache: bool) -> Any:
+                 trust_cache: bool) -> tuple[Any, bool]:
         """The cached aggregate, caught up with the log unless trusted as it is; reconstructed and
-        cached when absent. Called under the aggregate's lock."""
+        cached when absent. With it, whether the log was read for it. Called under the aggregate's
+        lock."""
         assert self.cache is not None
         try:
             cached = self.cache.get(aggregate_id)
         except KeyError:
             aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
             self.cache.put(aggregate_id, aggregate)
-            return aggregate
+            return aggregate, True
         if trust_cache:
-            return cached
+            return cached, False
         newer = self.event_store.get(originator_id=aggregate_id, gt=cached.version)
         try:
             aggregate = projector_func(cached, cast(Any, newer))
@@ -148,4 +146,4 @@ class CopyingRepository(Repository[UUID]):
             raise
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
-        return aggregate
+        return aggregate, True
