@@ -156,8 +156,10 @@ class _Shape:
             for column in table.columns]
         names = ", ".join(f'"{column.name}"' for column in table.columns)
         keys = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
-        # A collation is no part of an array's type.
-        casts = ", ".join("%s::{}[]".format(column.type.compile(dialect=dialect)
+        # A collation is no part of an array's type. The arrays go in binary (``%b``): in text,
+        # psycopg escapes each element's quotes and backslashes by a regular expression in
+        # Python, which for the catalogue's JSON profiles cost more than the rest of its batch.
+        casts = ", ".join("%b::{}[]".format(column.type.compile(dialect=dialect)
                                             .split(" COLLATE ")[0]) for column in table.columns)
         self.copy = f'COPY "{table.name}" ({names}) FROM STDIN'
         self.insert_new = f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({casts})'
