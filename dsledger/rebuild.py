@@ -19,10 +19,6 @@ from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from projections.engine import ProjectionEngine, View
 
-VIEW_WEIGHTS = {"catalogue": 3, "merkle_log": 2, "deadlines": 2}
-"""How much a view costs per event, relative to the others (1): measured on PostgreSQL, each view
-replaying a 20,000-event log alone. Only used to balance the groups."""
-
 
 class OutOfTime(Exception):
     """A time-boxed rebuild stopped at the end of a batch."""
@@ -33,10 +29,10 @@ def view_groups(views: Sequence[View], processes: int) -> list[list[str]]:
     each to the lightest group so far)."""
     groups: list[list[str]] = [[] for _ in range(max(1, min(processes, len(views))))]
     weights = [0] * len(groups)
-    for view in sorted(views, key=lambda view: -VIEW_WEIGHTS.get(view.name, 1)):
+    for view in sorted(views, key=lambda view: -view.weight):
         lightest = weights.index(min(weights))
         groups[lightest].append(view.name)
-        weights[lightest] += VIEW_WEIGHTS.get(view.name, 1)
+        weights[lightest] += view.weight
     return [group for group in groups if group]
 
 

@@ -94,6 +94,7 @@ def status_columns(row: Row) -> Row:
 
 class CatalogueView(View):
     name: ClassVar[str] = "catalogue"
+    weight: ClassVar[int] = 3
     tables = (catalogue_services, catalogue_search)
     aggregates = frozenset({DigitalService.__name__})
 

@@ -42,6 +42,7 @@ def _day(event: Any) -> date:
 
 class DeadlineView(View):
     name: ClassVar[str] = "deadlines"
+    weight: ClassVar[int] = 2
     tables = (deadlines,)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:

@@ -25,6 +25,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, ClassVar
@@ -68,6 +69,9 @@ class View(ABC):
     raw: ClassVar[bool] = False
     """True for a view of the stored records themselves (the Merkle log): it is given the
     library's ``Notification`` (id, originator, version, topic, stored bytes), not the event."""
+    weight: ClassVar[int] = 1
+    """What applying an event costs this view, relative to the others (1): measured on PostgreSQL,
+    each view replaying a 20,000-event log alone. Only used to schedule the views."""
     aggregates: ClassVar[frozenset[str] | None] = None
     """The aggregates (class names) whose events this view reads; None: every event. The engine
     hands the view only those, and only moves its position over a batch that has none of them."""
@@ -247,6 +251,7 @@ class ProjectionEngine:
         listen_dsn: str | None = None,
         poll_interval: float = 0.05,
         rebuild_batch_size: int = 5000,
+        apply_threads: int = 3,
     ) -> None:
         self.ledger = ledger
         self.db = db
@@ -257,6 +262,10 @@ class ProjectionEngine:
         self.rebuild_batch_size = rebuild_batch_size
         """A rebuild reads at least this many events a batch: each batch costs a few statements
         per view whatever its size, and nothing reads the views while they are rebuilt."""
+        self.apply_threads = apply_threads if db.dialect.name == "postgresql" else 1
+        """How many views of a large batch are applied at once, each on its own connection (1:
+        one after the other; always 1 on SQLite, whose single writer they would only queue
+        for)."""
         self._progress = threading.Condition()
         self._commits = 0
         """View transactions this process has committed: a waiter compares it before and after
@@ -352,9 +361,19 @@ class ProjectionEngine:
         applied = 0
         errors: list[BaseException] = []
         applied += self._guarded(errors, partial(self._move, idle, batch))
-        for view, old, items in work:
-            applied += self._guarded(errors, partial(self._apply_view, view, old, batch.last,
-                                                     items))
+        # The costliest views first, so that none of them is left to run alone at the end.
+        work.sort(key=lambda entry: -entry[0].weight)
+        calls = [partial(self._guarded, errors, partial(self._apply_view, view, old, batch.last,
+                                                        items))
+                 for view, old, items in work]
+        threads = min(self.apply_threads, len(calls))
+        if threads > 1:
+            # Each view in its own transaction on its own connection: while one waits for
+            # PostgreSQL to take its rows, another runs its Python.
+            with ThreadPoolExecutor(threads, thread_name_prefix="projection") as pool:
+                applied += sum(pool.map(lambda call: call(), calls))
+        else:
+            applied += sum(call() for call in calls)
         if errors:
             raise errors[0]
         return applied
@@ -453,21 +472,34 @@ class ProjectionEngine:
     def catch_up(self, progress: Callable[[int, int], None] | None = None, *,
                  batch_size: int | None = None) -> int:
         """Run batches (of ``batch_size`` events, by default the engine's) until every view has
-        reached the head of the log as it was on entry."""
+        reached the head of the log as it was on entry.
+
+        With views applied in threads, the next batch is read and decoded in another while the
+        views apply this one: it starts where every view will be if this batch commits, and is
+        read again if some view ends elsewhere (it failed, or another worker moved it)."""
         limit = batch_size or self.batch_size
         target = self.head()
         total = 0
         positions = self.positions()
-        while min(positions.values(), default=target) < target:
-            with _collector_paused():
-                batch = self._read(positions, limit)
-                if batch is None:
-                    break
-                total += self._apply(batch, positions)
-                del batch
-            positions = self.positions()
-            if progress is not None:
-                progress(min(min(positions.values(), default=0), target), target)
+        ahead: _Batch | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="projection-read") as reader:
+            while min(positions.values(), default=target) < target:
+                with _collector_paused():
+                    start = min(positions.values(), default=0)
+                    batch = (ahead if ahead is not None and ahead.start == start
+                             else self._read(positions, limit))
+                    if batch is None:
+                        break
+                    following = None
+                    if self.apply_threads > 1 and batch.last < target:
+                        expected = {name: max(old, batch.last) for name, old in positions.items()}
+                        following = reader.submit(self._read, expected, limit)
+                    total += self._apply(batch, positions)
+                    ahead = following.result() if following is not None else None
+                    del batch
+                positions = self.positions()
+                if progress is not None:
+                    progress(min(min(positions.values(), default=0), target), target)
         return total
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
@@ -482,15 +514,21 @@ class ProjectionEngine:
 
     def empty(self) -> None:
         """Every view emptied and its position set back to zero, in one transaction."""
+        tables = [table for view in self.views for table in reversed(view.tables)]
         with self.db.begin() as conn:
-            for view in self.views:
-                for table in reversed(view.tables):
+            if conn.dialect.name == "postgresql":
+                # TRUNCATE, not DELETE: a DELETE leaves every row and index entry behind, dead,
+                # for the replay to insert beside and for autovacuum to clean up on the other
+                # core while it runs. Like the DELETE, it commits with the positions or not at all.
+                conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{table.name}"' for table in tables))
+            else:
+                for table in tables:
                     conn.execute(delete(table))
-                conn.execute(
-                    update(projection_tracking)
-                    .where(projection_tracking.c.view == view.name)
-                    .values(position=0)
-                )
+            conn.execute(
+                update(projection_tracking)
+                .where(projection_tracking.c.view.in_([view.name for view in self.views]))
+                .values(position=0)
+            )
         with self._progress:
             self._known.clear()
 

@@ -120,6 +120,7 @@ class MerkleLogView(View):
     """Appends each stored event as the next leaf and stores the perfect subtrees it completes."""
 
     name: ClassVar[str] = "merkle_log"
+    weight: ClassVar[int] = 2
     tables = (merkle_nodes, merkle_leaves)
     raw: ClassVar[bool] = True
 

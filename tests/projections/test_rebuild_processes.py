@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsledger.rebuild import VIEW_WEIGHTS, OutOfTime, rebuild, view_groups
+from dsledger.rebuild import OutOfTime, rebuild, view_groups
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
 from scheduler.clock import ControllableClock
@@ -39,8 +39,9 @@ def test_every_view_is_in_exactly_one_group_and_the_groups_weigh_about_the_same(
         assert len(groups) == min(processes, len(views))
         assert sorted(name for group in groups for name in group) == sorted(
             view.name for view in views)
-        weights = [sum(VIEW_WEIGHTS.get(name, 1) for name in group) for group in groups]
-        assert max(weights) - min(weights) <= max(VIEW_WEIGHTS.values())
+        weight = {view.name: view.weight for view in views}
+        weights = [sum(weight[name] for name in group) for group in groups]
+        assert max(weights) - min(weights) <= max(weight.values())
 
 
 def test_a_rebuild_out_of_time_is_finished_by_a_projection_worker(
