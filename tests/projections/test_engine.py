@@ -4,6 +4,7 @@ a batch that fails leaves nothing half-applied, and two workers never apply an e
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -163,26 +164,33 @@ def test_a_batch_that_fails_midway_leaves_neither_rows_nor_position_behind(
     assert dump(runtime) == after_crash
 
 
-def test_two_workers_never_apply_the_same_event_twice(runtime: Runtime) -> None:
-    record_history(runtime)
-    first = runtime.projector
-    second = ProjectionEngine(runtime.ledger, runtime.db, [CatalogueView()], batch_size=5)
-    first.batch_size = 5
+def side_by_side(engines: list[ProjectionEngine],
+                 step: Callable[[ProjectionEngine], object]) -> list[BaseException]:
+    """Each engine in a thread of its own, taking ``step`` until every view reached the head;
+    returns what they raised."""
     errors: list[BaseException] = []
 
     def work(engine: ProjectionEngine) -> None:
         try:
             while engine.position() < engine.head():
-                engine.run_once()
+                step(engine)
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=work, args=(engine,)) for engine in (first, second)]
+    threads = [threading.Thread(target=work, args=(engine,)) for engine in engines]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+        thread.join(timeout=120)
+    return errors
+
+
+def test_two_workers_never_apply_the_same_event_twice(runtime: Runtime) -> None:
+    record_history(runtime)
+    first = runtime.projector
+    second = ProjectionEngine(runtime.ledger, runtime.db, [CatalogueView()], batch_size=5)
+    first.batch_size = 5
+    assert side_by_side([first, second], ProjectionEngine.run_once) == []
     both = dump(runtime)
     first.rebuild()
     assert dump(runtime) == both
