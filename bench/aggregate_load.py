@@ -2,6 +2,9 @@
 reinstated over and over. Times ``ledger.repository.get(id)`` (the current state) and
 ``get(id, version=half)`` (as-of replay), milliseconds, median of the runs. The ledger snapshots
 every 100 events, so a load reads the newest snapshot at or below the version and replays the rest.
+Those loads run in a runtime without the aggregate cache, so each one reads the store; a read through
+the cache (what a process that has the aggregate cached does: read the events recorded since, copy
+the cached state) is measured beside them.
 
 Baseline, same run and database: the recorder reading the same stored events
 (``recorder.select_events``) without decoding or replaying them.
@@ -12,6 +15,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from uuid import UUID
+
+import msgspec
 
 from bench.catalogue_data import CONTEXT, registered_services
 from bench.context import Context
@@ -48,23 +53,31 @@ def long_history(runtime: Runtime, events: int) -> UUID:
 def run(ctx: Context) -> None:
     for backend in ctx.dbs.backends:
         with ctx.dbs.runtime(backend) as runtime:
-            _measure(ctx, backend, runtime)
+            uncached = Runtime(msgspec.structs.replace(runtime.settings, aggregate_cache=0))
+            try:
+                _measure(ctx, backend, runtime, uncached)
+            finally:
+                uncached.close()
 
 
-def _measure(ctx: Context, backend: str, runtime: Runtime) -> None:
+def _measure(ctx: Context, backend: str, cached: Runtime, runtime: Runtime) -> None:
     events = ctx.sizes.aggregate_events
     half = events // 2
     service_id = long_history(runtime, events)
     ledger = runtime.ledger
+    assert ledger.repository.cache is None
     recorder = ledger.recorder
     loaded: DigitalService = ledger.repository.get(service_id)
     assert loaded.version == events, loaded.version
     assert ledger.repository.get(service_id, version=half).version == half
+    through_cache = cached.ledger.repository
+    assert through_cache.cache is not None and through_cache.get(service_id).version == events
     cases: dict[str, Callable[[], object]] = {
         "select_events": lambda: recorder.select_events(service_id),
         "select_events_half": lambda: recorder.select_events(service_id, lte=half),
         "get": lambda: ledger.repository.get(service_id),
         "get_as_of_half": lambda: ledger.repository.get(service_id, version=half),
+        "get_cached": lambda: through_cache.get(service_id),
     }
     recorder.select_events(service_id)  # the loads above warmed the rest
     timings: dict[str, list[float]] = {name: [] for name in cases}
@@ -77,10 +90,13 @@ def _measure(ctx: Context, backend: str, runtime: Runtime) -> None:
     labels = {
         "select_events": (f"read {events:,} stored events (recorder)", True),
         "select_events_half": (f"read {half:,} stored events (recorder)", True),
-        "get": (f"load aggregate with {events:,} events", False),
+        "get": (f"load aggregate with {events:,} events (store: snapshot + replay)", False),
         "get_as_of_half": (f"as-of replay to version {half:,}", False),
+        "get_cached": (f"read aggregate with {events:,} events through the aggregate cache",
+                       False),
     }
-    baseline_of = {"get": "select_events", "get_as_of_half": "select_events_half"}
+    baseline_of = {"get": "select_events", "get_as_of_half": "select_events_half",
+                   "get_cached": "select_events"}
     for name, (label, is_baseline) in labels.items():
         figure = Figure(key=key(backend, name), benchmark=NAME, backend=backend,
                         label=f"{label}, {backend}", unit="ms",

@@ -112,7 +112,7 @@ def not_measured(ran: list[str], ctx: Context) -> list[str]:
         "are not.",
         "Aggregate loads use the ledger's snapshots (one every 100 events), so a load replays at "
         "most 99 events after the newest snapshot; the baseline reads every stored event. "
-        "A load without snapshots is not measured; there is no aggregate cache.",
+        "A load without snapshots is not measured.",
     ]
     if "projection" in ran and not ctx.sizes.projection_on_every_database:
         items.append("Projection on SQLite: the quick run measures PostgreSQL only (the full run "
