@@ -5,6 +5,12 @@ connections (8 in the quick and full sizes), each cycling through its own shuffl
 service runs as it would be deployed on this machine: ``serve --workers`` with one API process per
 core (``bench.server.DEFAULT_WORKERS``; DSLEDGER_BENCH_WORKERS=1 measures a single process).
 
+The searches repeat (each connection cycles through the same hundred-odd queries), so after the
+first pass the service answers them from its search cache (``DSLEDGER_SEARCH_CACHE``: an answer is
+kept while the catalogue view stays at the position it was read at). The same load is then run on
+the service started again with the cache off, every search read from the database, and reported
+beside it (no target).
+
 Reports requests/s, p50 and p99, and the service's peak RSS. Baselines, same run: the cheapest
 route (``GET /health``, one query) on the same server under the same load, the smallest ASGI app
 under the same load (what generator and loopback allow at all), and the service's RSS once started
@@ -19,6 +25,7 @@ import random
 from collections.abc import Sequence
 
 import httpx
+import msgspec
 
 from bench import server as service
 from bench.catalogue_data import load_catalogue
@@ -113,6 +120,11 @@ def run(ctx: Context) -> None:
                     runs[name].append(load(target, mix, sizes.http_seconds,
                                            sizes.http_max_requests))
             peak_rss = server.peak_rss_mib()
+        uncached_settings = msgspec.structs.replace(ctx.dbs.settings(backend), search_cache=0)
+        with service.serve(uncached_settings, workers=workers) as uncached:
+            load(uncached, mixes, seconds=WARM_UP_SECONDS, max_requests=20 * connections)
+            runs["uncached"] = [load(uncached, mixes, sizes.http_seconds, sizes.http_max_requests)
+                                for _ in range(sizes.runs)]
         bound = (f"{max(1, math.ceil(sizes.http_seconds))} s per run (wrk -d)" if generator == "wrk"
                  else f"≤ {sizes.http_max_requests:,} requests or {sizes.http_seconds:g} s per run")
         requests = sorted(run.requests for run in runs["reads"])
@@ -125,6 +137,10 @@ def run(ctx: Context) -> None:
                     floors=[("health", HEALTH_LABEL, runs["health"]),
                             ("client_ceiling", CEILING_LABEL, runs["echo"])],
                     rps_target=RPS_TARGET, p99_target_ms=P99_TARGET_MS)
+        report_load(ctx, benchmark=NAME, backend=backend, prefix=key(backend, "reads_uncached"),
+                    label=f"HTTP reads (search + entry), search cache off, {backend}",
+                    unit="requests/s", bursts=runs["uncached"], size=size,
+                    floors=[("health", HEALTH_LABEL, runs["health"])])
         report_rss(ctx, NAME, backend, idle_rss, peak_rss, "under the HTTP read load",
                    processes=server.workers + (server.workers > 1))
 

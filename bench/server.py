@@ -67,7 +67,8 @@ DSLEDGER_BENCH_WORKERS overrides it, e.g. 1 to measure a single process."""
 def serve(settings: Settings, workers: int = 1) -> Iterator[Server]:
     port = free_port()
     env = {**os.environ, "DSLEDGER_DATABASE_URL": settings.database_url,
-           "DSLEDGER_DATA_DIR": str(settings.data_dir), "DSLEDGER_JWT_SECRET": settings.jwt_secret}
+           "DSLEDGER_DATA_DIR": str(settings.data_dir), "DSLEDGER_JWT_SECRET": settings.jwt_secret,
+           "DSLEDGER_SEARCH_CACHE": str(settings.search_cache)}
     log = settings.data_dir / f"service-{port}.log"
     command = [sys.executable, "-m", "dsledger.cli", "serve", "--port", str(port), "--no-demo"]
     if workers != 1:

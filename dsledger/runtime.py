@@ -22,6 +22,7 @@ from projections.inspections import InspectionView, ReportView
 from projections.merkle_log import MerkleLogView
 from projections.migrations import migrate, schema_lock
 from projections.procurements import ProcurementView
+from projections.search_cache import SearchCache
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -75,6 +76,7 @@ class Runtime:
             listen_dsn=settings.libpq_dsn() if settings.is_postgres else None,
         )
 
+        self.search_cache = SearchCache(settings.search_cache)
         self.tree_heads = TreeHeadLog(self.db, load_signing_key(settings.signing_key_file))
 
     def now(self) -> datetime:

@@ -48,6 +48,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How many aggregates each process keeps in memory between commands (0: none). A load still
     reads the events recorded since the cached version, by any process, so the cache never
     serves a stale state; it saves decoding and replaying the rest."""
+    search_cache: int = 512
+    """How many catalogue searches each process keeps the latest answer of (0: none). An answer
+    is served only while the catalogue view is still at the position it was read at."""
     ocds_prefix: str = "ocds-dsledger"
     """The OCDS ocid prefix; the default is for development only — register a real one with the Open
     Contracting Partnership before publishing."""
@@ -69,6 +72,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_idle=int(env.get("DSLEDGER_POOL_IDLE", "2")),
             pool_max=int(env.get("DSLEDGER_POOL_MAX", "10")),
             aggregate_cache=int(env.get("DSLEDGER_AGGREGATE_CACHE", "1000")),
+            search_cache=int(env.get("DSLEDGER_SEARCH_CACHE", "512")),
             signing_key_path=(Path(env["DSLEDGER_SIGNING_KEY"]).resolve()
                               if env.get("DSLEDGER_SIGNING_KEY") else None),
             tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),

@@ -20,7 +20,7 @@ from api.schemas.services import ServiceEntry
 from domain import rules
 from domain.rules import RuleViolation, refuse
 from domain.search import ANNEX, Filter, SearchConditions, SearchPage
-from projections.catalogue_search import search_catalogue, service_row
+from projections.catalogue_search import service_row
 from projections.reads import single_statement_reads
 
 ENTRY_COLUMNS = (*ServiceEntry.__struct_fields__, "provider_id")
@@ -105,10 +105,11 @@ class CatalogueController(Controller):
         search_page = page_named(page)
         conditions = conditions_from_query(search_page, request.query_params)
         await_min_position(request)
-        # search_catalogue reads page, count and position in one statement (else two, when the
-        # page is empty), so it needs no transaction around it.
-        with single_statement_reads(runtime_of(request.app.state).db).connect() as conn:
-            result = search_catalogue(conn, conditions, limit=limit, offset=offset)
+        # The view's position, then (unless the answer read at that position is kept) page,
+        # count and position in one statement: each statement stands alone, so no transaction.
+        runtime = runtime_of(request.app.state)
+        with single_statement_reads(runtime.db).connect() as conn:
+            result = runtime.search_cache.search(conn, conditions, limit=limit, offset=offset)
         return SearchResponse(page=search_page.value, keywords=conditions.keywords,
                               total=result.total, limit=limit, offset=offset,
                               catalogue_position=result.catalogue_position, hits=result.hits)

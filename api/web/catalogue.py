@@ -1,7 +1,7 @@
 """The public catalogue search as pages: the annex's six pages, each with only its own filters.
 
 The form's fields are named exactly as the API's query parameters and the query goes through the
-API's own :func:`conditions_from_query` and :func:`search_catalogue`, so a page refuses and finds
+API's own :func:`conditions_from_query` and search (with its cache), so a page refuses and finds
 exactly what the API does.
 """
 
@@ -20,7 +20,7 @@ from api.controllers.catalogue import conditions_from_query, page_named
 from api.web.i18n import Translator, choose_language
 from api.web.rendering import SignedIn, paging, render
 from domain.search import ANNEX, SearchConditions, SearchPage
-from projections.catalogue_search import search_catalogue
+from projections.reads import single_statement_reads
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
@@ -45,8 +45,9 @@ def search_page(request: Request[Any, Any, Any], principal: Principal | None, pa
     query = MultiDict([(name, value) for name, value in request.query_params.multi_items()
                        if name != "lang"])
     conditions = conditions_from_query(page, query)
-    with runtime_of(request.app.state).db.connect() as conn:
-        result = search_catalogue(conn, conditions, limit=limit, offset=offset)
+    runtime = runtime_of(request.app.state)
+    with single_statement_reads(runtime.db).connect() as conn:
+        result = runtime.search_cache.search(conn, conditions, limit=limit, offset=offset)
     t = Translator(choose_language(request)[0])
     return render(
         request, principal, "catalogue.html", page=page, pages=list(SearchPage),
