@@ -20,12 +20,16 @@ def ask(runtime: Runtime, cache: SearchCache, conditions: SearchConditions = EVE
         return cache.search(conn, conditions, limit=20, offset=offset)
 
 
+def catalogue_of_twelve(runtime: Runtime, cache: SearchCache) -> SearchCache:
+    record_history(runtime, 12)
+    runtime.projector.catch_up()
+    return cache
+
+
 def test_a_search_asked_again_is_answered_from_memory_while_the_catalogue_has_not_moved(
     runtime: Runtime,
 ) -> None:
-    record_history(runtime, 12)
-    runtime.projector.catch_up()
-    cache = SearchCache(8)
+    cache = catalogue_of_twelve(runtime, SearchCache(8))
     first = ask(runtime, cache)
     assert first.total > 0
     assert ask(runtime, cache) is first
@@ -36,9 +40,7 @@ def test_a_search_asked_again_is_answered_from_memory_while_the_catalogue_has_no
 def test_an_event_applied_since_makes_the_next_search_read_the_catalogue_again(
     runtime: Runtime,
 ) -> None:
-    record_history(runtime, 12)
-    runtime.projector.catch_up()
-    cache = SearchCache(8)
+    cache = catalogue_of_twelve(runtime, SearchCache(8))
     before = ask(runtime, cache)
     added = runtime.ledger.select_service(
         CONTEXT, notice_number="NEW-1", selection_date=date(2025, 1, 1),
@@ -55,9 +57,7 @@ def test_an_event_applied_since_makes_the_next_search_read_the_catalogue_again(
 def test_a_rebuild_going_back_is_never_answered_with_what_was_read_further_on(
     runtime: Runtime,
 ) -> None:
-    record_history(runtime, 12)
-    runtime.projector.catch_up()
-    cache = SearchCache(8)
+    cache = catalogue_of_twelve(runtime, SearchCache(8))
     full = ask(runtime, cache)
     runtime.projector.empty()
     emptied = ask(runtime, cache)
@@ -69,9 +69,7 @@ def test_a_rebuild_going_back_is_never_answered_with_what_was_read_further_on(
 
 
 def test_only_the_most_recently_asked_searches_are_kept(runtime: Runtime) -> None:
-    record_history(runtime, 12)
-    runtime.projector.catch_up()
-    cache = SearchCache(2)
+    cache = catalogue_of_twelve(runtime, SearchCache(2))
     first = ask(runtime, cache)
     ask(runtime, cache, IAAS)
     ask(runtime, cache, offset=20)
