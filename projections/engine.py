@@ -122,8 +122,9 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> 
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        names = [column.name for column in table.columns]
-        conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+        # The driver's executemany, a loop in C over the tuples as they are: through
+        # SQLAlchemy each row became a dict and went through its parameter processing.
+        conn.exec_driver_sql(_shape(conn, table).insert_rows, list(rows))
         return
     _send(conn, _shape(conn, table), rows, skip_existing=False)
 
@@ -174,6 +175,9 @@ class _Shape:
              else column.type.dialect_impl(dialect).bind_processor(dialect))
             for column in table.columns]
         names = ", ".join(f'"{column.name}"' for column in table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        self.insert_rows = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+        """SQLite's statement for ``copy_rows`` (positional parameters)."""
         keys = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
         # A collation is no part of an array's type. The arrays go in binary (``%b``): in text,
         # psycopg escapes each element's quotes and backslashes by a regular expression in
