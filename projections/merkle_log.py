@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from functools import cache
 from hashlib import sha256
 from typing import Any, ClassVar
 from uuid import UUID
@@ -21,7 +22,7 @@ from uuid import UUID
 import msgspec
 from pymerkle import BaseMerkleTree
 from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select
 
 from projections.engine import COPY_THRESHOLD, View, copy_rows, copy_text
 from projections.tables import merkle_leaves, merkle_nodes
@@ -161,7 +162,9 @@ def _peaks(conn: Connection, size: int) -> list[bytes]:
             offset += 1 << level
     if not wanted:
         return []
-    rows = conn.execute(_PEAKS, {"wanted": wanted})
+    rows = conn.execute(_peaks_statement(len(wanted)),
+                        {f"{name}{k}": value for k, key in enumerate(wanted)
+                         for name, value in zip(("level", "idx"), key, strict=True)})
     found = {(int(row.level), int(row.idx)): bytes(row.hash) for row in rows}
     return [found[key] for key in wanted]
 
@@ -172,9 +175,19 @@ def logged_size(conn: Connection) -> int:
     return 0 if last is None else int(last) + 1
 
 
-# Built once: every batch a live worker applies runs both.
-_PEAKS = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-    tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(bindparam("wanted", expanding=True)))
+@cache
+def _peaks_statement(count: int) -> Select[Any]:
+    """The nodes ``(level{k}, idx{k})`` for k < ``count``, each found by the primary key. Built
+    once per count (at most 64): every batch a live worker applies runs one. Not a row-value
+    ``IN``: SQLite answered that by scanning the whole table, a batch's cost growing with the
+    log."""
+    nodes = merkle_nodes.c
+    return select(nodes.level, nodes.idx, nodes.hash).where(or_(*(
+        and_(nodes.level == bindparam(f"level{k}"), nodes.idx == bindparam(f"idx{k}"))
+        for k in range(count))))
+
+
+# Built once: every batch a live worker applies runs it.
 _LAST_LEAF = select(func.max(merkle_leaves.c.leaf_index))
 
 
