@@ -1,53 +1,66 @@
-"""Loading one aggregate with many events (10,000; tiny mode fewer): a DigitalService suspended and
-reinstated over and over. Times ``ledger.repository.get(id)`` (the current state) and
-``get(id, version=half)`` (as-of replay), milliseconds, median of the runs. The ledger snapshots
-every 100 events, so a load reads the newest snapshot at or below the version and replays the rest.
-Those loads run in a runtime without the aggregate cache, so each one reads the store; a read through
-the cache (what a process that has the aggregate cached does: read the events recorded since, copy
-the cached state) is measured beside them.
-
-Baseline, same run and database: the recorder reading the same stored events
-(``recorder.select_events``) without decoding or replaying them.
+"""Loading one contract with many events (10,000; tiny mode fewer): the demo's Seoul joint award,
+its provider submitting one SLA report after another. Times ``ledger.repository.get(id)`` (the
+current state) and ``get(id, version=half)`` (as-of replay), milliseconds, median of the runs. The
+ledger snapshots every 100 events, so a load reads the newest snapshot at or below the version and
+replays the rest. Those loads run in a runtime without the aggregate cache, so each one reads the
+store; a read through the cache (what a process that has the aggregate cached does: read the
+events recorded since, copy the cached state) is measured beside them.
 """
 
 from __future__ import annotations
 
-import time
+import time as timer
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 import msgspec
 
-from bench.catalogue_data import CONTEXT, registered_services
 from bench.context import Context
 from bench.core import Figure, Target, median
-from domain.actor import acting
-from domain.service import DigitalService
+from domain.actor import KOREA, Actor, CommandContext, Role, acting
+from domain.contract import Contract
+from domain.contract_terms import SlaFigures
+from dsledger.demo import load_demo
+from dsledger.demo_contracts import load_demo_contracts
 from dsledger.runtime import Runtime
 
 NAME = "aggregate_load"
 NEEDS: tuple[str, ...] = ()
 TARGET_MS = 30.0
 SAVE_EVERY = 1000
+DEMO_AT = datetime(2026, 3, 2, 9, tzinfo=KOREA)
 
 
 def key(backend: str, what: str) -> str:
     return f"{NAME}.{backend}.{what}"
 
 
-def long_history(runtime: Runtime, events: int) -> UUID:
-    """One service whose history is ``events`` events long (saved 1,000 events per transaction)."""
-    service = registered_services(1, prefix="LONG")[0]
-    with acting(CONTEXT):
-        while service.version < events:
-            if service.suspended:
-                service.reinstate("점검 완료")
-            else:
-                service.suspend("품질 점검")
-            if len(service.pending_events) >= SAVE_EVERY:
-                runtime.ledger.save(service)
-    runtime.ledger.save(service)
-    return service.id
+def long_contract(runtime: Runtime, events: int) -> UUID:
+    """A concluded contract whose history is ``events`` events long: the demo's procurements
+    recorded as their officers and providers would, then the featured contract's first provider
+    reporting the same month's SLA figures again and again (saved 1,000 events per
+    transaction)."""
+    load_demo(runtime.ledger, at=DEMO_AT)
+    contract_id = load_demo_contracts(runtime, at=DEMO_AT).featured
+    contract: Contract = runtime.ledger.repository.get(contract_id)
+    service = contract.services[0]
+    start = contract.terms.start
+    provider = CommandContext(
+        actor=Actor(principal_id=f"sla@{service.provider_id}", role=Role.PROVIDER,
+                    provider_id=service.provider_id),
+        correlation_id="bench-sla", at=datetime.combine(start + timedelta(days=40), time(9),
+                                                        tzinfo=KOREA))
+    figures = SlaFigures(period_start=start, period_end=start + timedelta(days=29),
+                         availability_percent=Decimal("99.99"))
+    with acting(provider):
+        while contract.version < events:
+            contract.submit_sla_report(service.service_id, figures)
+            if len(contract.pending_events) >= SAVE_EVERY:
+                runtime.ledger.save(contract)
+    runtime.ledger.save(contract)
+    return contract.id
 
 
 def run(ctx: Context) -> None:
@@ -63,36 +76,36 @@ def run(ctx: Context) -> None:
 def _measure(ctx: Context, backend: str, cached: Runtime, runtime: Runtime) -> None:
     events = ctx.sizes.aggregate_events
     half = events // 2
-    service_id = long_history(runtime, events)
+    contract_id = long_contract(runtime, events)
     ledger = runtime.ledger
     assert ledger.repository.cache is None
     recorder = ledger.recorder
-    loaded: DigitalService = ledger.repository.get(service_id)
+    loaded: Contract = ledger.repository.get(contract_id)
     assert loaded.version == events, loaded.version
-    assert ledger.repository.get(service_id, version=half).version == half
+    assert ledger.repository.get(contract_id, version=half).version == half
     through_cache = cached.ledger.repository
-    assert through_cache.cache is not None and through_cache.get(service_id).version == events
+    assert through_cache.cache is not None and through_cache.get(contract_id).version == events
     cases: dict[str, Callable[[], object]] = {
-        "select_events": lambda: recorder.select_events(service_id),
-        "select_events_half": lambda: recorder.select_events(service_id, lte=half),
-        "get": lambda: ledger.repository.get(service_id),
-        "get_as_of_half": lambda: ledger.repository.get(service_id, version=half),
-        "get_cached": lambda: through_cache.get(service_id),
+        "select_events": lambda: recorder.select_events(contract_id),
+        "select_events_half": lambda: recorder.select_events(contract_id, lte=half),
+        "get": lambda: ledger.repository.get(contract_id),
+        "get_as_of_half": lambda: ledger.repository.get(contract_id, version=half),
+        "get_cached": lambda: through_cache.get(contract_id),
     }
-    recorder.select_events(service_id)  # the loads above warmed the rest
+    recorder.select_events(contract_id)  # the loads above warmed the rest
     timings: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(ctx.sizes.runs):
         for name, call in cases.items():
-            began = time.perf_counter()
+            began = timer.perf_counter()
             call()
-            timings[name].append((time.perf_counter() - began) * 1000)
-    size = f"one aggregate with {events:,} events; as-of version {half:,}"
+            timings[name].append((timer.perf_counter() - began) * 1000)
+    size = f"one contract with {events:,} events (SLA reports); as-of version {half:,}"
     labels = {
         "select_events": (f"read {events:,} stored events (recorder)", True),
         "select_events_half": (f"read {half:,} stored events (recorder)", True),
-        "get": (f"load aggregate with {events:,} events (store: snapshot + replay)", False),
+        "get": (f"load contract with {events:,} events (store: snapshot + replay)", False),
         "get_as_of_half": (f"as-of replay to version {half:,}", False),
-        "get_cached": (f"read aggregate with {events:,} events through the aggregate cache",
+        "get_cached": (f"read contract with {events:,} events through the aggregate cache",
                        False),
     }
     baseline_of = {"get": "select_events", "get_as_of_half": "select_events_half",
