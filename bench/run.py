@@ -104,8 +104,9 @@ def not_measured(ran: list[str], ctx: Context) -> list[str]:
         "generator (httpx threads) runs on the same 2 cores as the single uvicorn process, so "
         "the HTTP figures are for client and server sharing the machine, not for a server "
         "given 2 cores of its own.",
-        "Commands measured are DigitalService suspend/reinstate only; procurement, contract, "
-        "inspection and report commands are not benchmarked.",
+        "Commands measured are SLA reports on concluded contracts (domain and HTTP); the "
+        "other procurement, contract, service, inspection and report commands are not "
+        "benchmarked.",
         "Catch-up is measured from empty views; catching up a live service that fell behind "
         "(views full, LISTEN/NOTIFY wake-ups) is not measured separately.",
         "Search is measured on the first page (limit 20, offset 0) of each query; deep offsets "

@@ -293,6 +293,16 @@ def load_demo_contracts(runtime: Runtime, *, at: datetime) -> DemoContracts:
                          recorded=recorded)
 
 
+def record_procurement(runtime: Runtime, demo: DemoProcurement, at: datetime) -> UUID:
+    """One procurement told as its officers and providers would, from opening to its contract
+    (the catalogue view must be current: its search runs against it); returns the contract's id.
+    The benchmarks tell the demo's stories under other references for as many contracts as they
+    need."""
+    _Story(runtime.ledger, CatalogueReader(runtime.db), demo, at).record()
+    return Contract.create_id(
+        f"procurement:{Procurement.create_id(demo.agency_id, demo.reference)}")
+
+
 class _Story:
     """One procurement's way from its opening to its contract, step by step."""
 
