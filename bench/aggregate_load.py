@@ -1,5 +1,6 @@
-"""Loading one contract with many events (10,000; tiny mode fewer): the demo's Seoul joint award,
-its provider submitting one SLA report after another. Times ``ledger.repository.get(id)`` (the
+"""Loading one contract with many events (10,000; tiny mode fewer): a contract concluded as the
+command benchmarks conclude theirs (``commands.concluded_contracts``), its provider submitting one
+SLA report after another. Times ``ledger.repository.get(id)`` (the
 current state) and ``get(id, version=half)`` (as-of replay), milliseconds, median of the runs. The
 ledger snapshots every 100 events, so a load reads the newest snapshot at or below the version and
 replays the rest. Those loads run in a runtime without the aggregate cache, so each one reads the
@@ -9,28 +10,24 @@ events recorded since, copy the cached state) is measured beside them.
 
 from __future__ import annotations
 
-import time as timer
+import time
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 import msgspec
 
+from bench import commands
 from bench.context import Context
 from bench.core import Figure, Target, median
-from domain.actor import KOREA, Actor, CommandContext, Role, acting
+from domain.actor import acting
 from domain.contract import Contract
-from domain.contract_terms import SlaFigures
 from dsledger.demo import load_demo
-from dsledger.demo_contracts import load_demo_contracts
 from dsledger.runtime import Runtime
 
 NAME = "aggregate_load"
 NEEDS: tuple[str, ...] = ()
 TARGET_MS = 30.0
 SAVE_EVERY = 1000
-DEMO_AT = datetime(2026, 3, 2, 9, tzinfo=KOREA)
 
 
 def key(backend: str, what: str) -> str:
@@ -38,25 +35,16 @@ def key(backend: str, what: str) -> str:
 
 
 def long_contract(runtime: Runtime, events: int) -> UUID:
-    """A concluded contract whose history is ``events`` events long: the demo's procurements
-    recorded as their officers and providers would, then the featured contract's first provider
-    reporting the same month's SLA figures again and again (saved 1,000 events per
-    transaction)."""
-    load_demo(runtime.ledger, at=DEMO_AT)
-    contract_id = load_demo_contracts(runtime, at=DEMO_AT).featured
+    """A concluded contract whose history is ``events`` events long, its provider reporting the
+    same month's SLA figures again and again (saved 1,000 events per transaction)."""
+    load_demo(runtime.ledger, at=commands.demo_at())
+    runtime.projector.catch_up()  # the procurement's search reads the catalogue view
+    contract_id, provider, service_id, figures = commands.concluded_contracts(
+        runtime, 1, prefix="LOAD")[0]
     contract: Contract = runtime.ledger.repository.get(contract_id)
-    service = contract.services[0]
-    start = contract.terms.start
-    provider = CommandContext(
-        actor=Actor(principal_id=f"sla@{service.provider_id}", role=Role.PROVIDER,
-                    provider_id=service.provider_id),
-        correlation_id="bench-sla", at=datetime.combine(start + timedelta(days=40), time(9),
-                                                        tzinfo=KOREA))
-    figures = SlaFigures(period_start=start, period_end=start + timedelta(days=29),
-                         availability_percent=Decimal("99.99"))
     with acting(provider):
         while contract.version < events:
-            contract.submit_sla_report(service.service_id, figures)
+            contract.submit_sla_report(service_id, figures)
             if len(contract.pending_events) >= SAVE_EVERY:
                 runtime.ledger.save(contract)
     runtime.ledger.save(contract)
@@ -96,9 +84,9 @@ def _measure(ctx: Context, backend: str, cached: Runtime, runtime: Runtime) -> N
     timings: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(ctx.sizes.runs):
         for name, call in cases.items():
-            began = timer.perf_counter()
+            began = time.perf_counter()
             call()
-            timings[name].append((timer.perf_counter() - began) * 1000)
+            timings[name].append((time.perf_counter() - began) * 1000)
     size = f"one contract with {events:,} events (SLA reports); as-of version {half:,}"
     labels = {
         "select_events": (f"read {events:,} stored events (recorder)", True),
