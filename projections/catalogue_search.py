@@ -41,6 +41,9 @@ from projections.tables import (
 )
 
 _T = catalogue_search  # what a search filters, counts and sorts
+CATALOGUE_POSITION = select(projection_tracking.c.position).where(
+    projection_tracking.c.view == "catalogue")
+"""The catalogue view's position: every search answer says which catalogue it saw."""
 _FULL = catalogue_services  # what it shows
 
 
@@ -103,8 +106,7 @@ def _statements(conditions: SearchConditions, dialect: str, limit: int | None, o
     (with forty-odd columns, more time than the database spends on a small page)."""
     filters = _filters(conditions, dialect)
     where = and_(_T.c.searchable == true(), *filters)
-    position = (select(projection_tracking.c.position)
-                .where(projection_tracking.c.view == "catalogue").scalar_subquery())
+    position = CATALOGUE_POSITION.scalar_subquery()
     counted = where
     if dialect == "sqlite":
         # SQLite would count by walking the name index for searchable = 1 and fetching every row

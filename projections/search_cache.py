@@ -14,15 +14,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from domain.search import SearchConditions, SearchSnapshot, validate_conditions
-from projections.catalogue_search import search_catalogue
-from projections.tables import projection_tracking
+from projections.catalogue_search import CATALOGUE_POSITION, search_catalogue
 
 Key = tuple[SearchConditions, int | None, int]
-
-_POSITION = select(projection_tracking.c.position).where(projection_tracking.c.view == "catalogue")
 
 
 class SearchCache:
@@ -41,7 +38,7 @@ class SearchCache:
             return search_catalogue(conn, conditions, limit=limit, offset=offset)
         validate_conditions(conditions)  # a refusal is never cached, nor hidden by a hit
         key = (conditions, limit, offset)
-        position = int(conn.execute(_POSITION).scalar_one_or_none() or 0)
+        position = int(conn.execute(CATALOGUE_POSITION).scalar_one_or_none() or 0)
         with self._lock:
             kept = self._answers.get(key)
             if kept is not None and kept.catalogue_position == position:
