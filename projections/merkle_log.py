@@ -162,9 +162,10 @@ def _peaks(conn: Connection, size: int) -> list[bytes]:
             offset += 1 << level
     if not wanted:
         return []
-    rows = conn.execute(_peaks_statement(len(wanted)),
-                        {f"{name}{k}": value for k, key in enumerate(wanted)
-                         for name, value in zip(("level", "idx"), key, strict=True)})
+    params: dict[str, int] = {}
+    for k, (level, index) in enumerate(wanted):
+        params[f"level{k}"], params[f"idx{k}"] = level, index
+    rows = conn.execute(_peaks_statement(len(wanted)), params)
     found = {(int(row.level), int(row.idx)): bytes(row.hash) for row in rows}
     return [found[key] for key in wanted]
 
