@@ -17,9 +17,9 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from pymerkle import InvalidProof, MerkleProof, verify_inclusion
 from sqlalchemy import select
 
+from audit import rfc9162
 from domain import rules
 from domain.rules import refuse
 from dsledger.runtime import Runtime
@@ -29,7 +29,8 @@ from projections import procurements as procurement_records
 from projections.merkle_log import RECORD_FORMAT, StoredRecord, StoredTree
 from projections.tables import merkle_leaves
 
-BUNDLE_FORMAT = "dsledger-bundle-v1"
+BUNDLE_FORMAT = "dsledger-bundle-v2"
+"""v2: inclusion proofs are RFC 9162 audit paths (v1 carried pymerkle's serialised proofs)."""
 
 
 class BundleKind(StrEnum):
@@ -53,7 +54,9 @@ class CitedEvent(msgspec.Struct, frozen=True, kw_only=True):
     state: str
     """Base64 of the stored bytes."""
     leaf_hash: str
-    proof: dict[str, Any]
+    inclusion_path: list[str]
+    """RFC 9162 §2.1.3.1 PATH(leaf_index, D[tree_size]) of the pack's tree head, hex, nearest the
+    leaf first."""
 
 
 class Bundle(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,7 +99,7 @@ def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID,
                                      "sequence": sequence}
             record = StoredRecord(sequence, aggregate_id, item.originator_version, item.topic,
                                   bytes(item.state))
-            logged = tree.get_leaf(leaf_index + 1)
+            logged = tree.leaf_hash(leaf_index)
             if logged != record.leaf_hash():
                 refuse(rules.HISTORY_EVENT_ALTERED, **where)
             try:
@@ -105,7 +108,7 @@ def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID,
                 # Whatever the decoder trips on: a fact about the log, not a server error.
                 refuse(rules.HISTORY_EVENT_UNREADABLE, **where)
             decoded.append(event)
-            proof = tree.prove_inclusion(leaf_index + 1, size=head.tree_size)
+            path = tree.inclusion_proof(leaf_index, head.tree_size)
             cited.append(CitedEvent(
                 sequence=sequence, leaf_index=leaf_index, aggregate_id=str(aggregate_id),
                 version=item.originator_version, topic=item.topic, type=type(event).__name__,
@@ -113,7 +116,7 @@ def build_bundle(runtime: Runtime, kind: BundleKind, aggregate_id: UUID,
                 role=event.actor.role.value, correlation_id=event.correlation_id,
                 data=procurement_records.event_data(event),
                 state=base64.b64encode(bytes(item.state)).decode(), leaf_hash=logged.hex(),
-                proof=proof.serialize()))
+                inclusion_path=[node.hex() for node in path]))
     return Bundle(format=BUNDLE_FORMAT, kind=kind, subject_id=str(aggregate_id),
                   generated_at=runtime.now(), record_format=RECORD_FORMAT, tree_head=head,
                   public_key=public_key_bytes(runtime.tree_heads.public_key).hex(),
@@ -150,6 +153,9 @@ def verify_bundle(bundle: Bundle, trusted_key: str | None = None) -> list[Bundle
     if not verify_signature(bundle.tree_head, key):
         problems.append(BundleProblem(None, f"the tree head of size {bundle.tree_head.tree_size} "
                                             "is not signed by the key"))
+    if bundle.format != BUNDLE_FORMAT:
+        problems.append(BundleProblem(None, f"the pack is {bundle.format!r}; this verifier reads "
+                                            f"{BUNDLE_FORMAT!r} (ask the ledger for a new pack)"))
     if bundle.record_format != RECORD_FORMAT:
         problems.append(BundleProblem(None, f"unknown record format {bundle.record_format!r}"))
     root = bytes.fromhex(bundle.tree_head.root_hash)
@@ -167,12 +173,13 @@ def verify_bundle(bundle: Bundle, trusted_key: str | None = None) -> list[Bundle
             problems.append(BundleProblem(cited.sequence, "the event's stored bytes do not hash "
                                                           "to its leaf"))
         try:
-            proof = MerkleProof.deserialize(cited.proof)
-            if proof.index != cited.leaf_index + 1 or proof.size != bundle.tree_head.tree_size:
-                raise InvalidProof("the proof is for another leaf or another tree")
-            verify_inclusion(leaf, root, proof)
-        except (InvalidProof, AttributeError) as error:
-            problems.append(BundleProblem(cited.sequence, f"the inclusion proof fails: {error}"))
+            path = [bytes.fromhex(node) for node in cited.inclusion_path]
+        except ValueError:
+            path = []
+        if not rfc9162.verify_inclusion(cited.leaf_index, bundle.tree_head.tree_size, leaf, path,
+                                        root):
+            problems.append(BundleProblem(cited.sequence, "the inclusion proof does not lead to "
+                                                          "the tree head's root"))
         if cited.version != expected_version or cited.aggregate_id != bundle.subject_id:
             problems.append(BundleProblem(cited.sequence, f"expected version {expected_version} "
                                                           f"of {bundle.subject_id} here"))

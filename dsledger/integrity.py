@@ -11,9 +11,9 @@ from __future__ import annotations
 from uuid import UUID
 
 import msgspec
-from pymerkle import InvalidProof, verify_inclusion
 from sqlalchemy import select
 
+from audit import rfc9162
 from dsledger.runtime import Runtime
 from dsledger.tree_heads import TreeHead, verify_signature
 from projections.merkle_log import StoredRecord, StoredTree
@@ -71,16 +71,15 @@ def check_aggregate(runtime: Runtime, aggregate_id: UUID) -> AggregateIntegrity:
             sequence, index = logged
             leaf = StoredRecord(sequence, aggregate_id, version, item.topic,
                                 bytes(item.state)).leaf_hash()
-            if tree.get_leaf(index + 1) != leaf:
+            if tree.leaf_hash(index) != leaf:
                 problems.append(EventProblem(version=version, sequence=sequence, detail=(
                     "the stored event no longer hashes to the leaf the log recorded")))
                 continue
             if head is None or index >= head.tree_size:
                 continue
-            try:
-                verify_inclusion(leaf, bytes.fromhex(head.root_hash),
-                                 tree.prove_inclusion(index + 1, size=head.tree_size))
-            except InvalidProof:
+            if not rfc9162.verify_inclusion(index, head.tree_size, leaf,
+                                            tree.inclusion_proof(index, head.tree_size),
+                                            bytes.fromhex(head.root_hash)):
                 problems.append(EventProblem(version=version, sequence=sequence, detail=(
                     f"the event is not in the signed tree head of size {head.tree_size}")))
                 continue

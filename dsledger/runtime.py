@@ -77,7 +77,8 @@ class Runtime:
         )
 
         self.search_cache = SearchCache(settings.search_cache)
-        self.tree_heads = TreeHeadLog(self.db, load_signing_key(settings.signing_key_file))
+        self.tree_heads = TreeHeadLog(self.db, load_signing_key(settings.signing_key_file),
+                                      settings.log_origin)
 
     def now(self) -> datetime:
         return self.clock()

@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     search_cache: int = 512
     """How many catalogue searches each process keeps the latest answer of (0: none). An answer
     is served only while the catalogue view is still at the position it was read at."""
+    log_origin: str = "localhost/dsledger"
+    """The checkpoint origin (C2SP tlog-checkpoint) and the name of the key that signs them: a
+    schema-less URL naming this ledger's log, unique to it; the default is for development."""
     ocds_prefix: str = "ocds-dsledger"
     """The OCDS ocid prefix; the default is for development only — register a real one with the Open
     Contracting Partnership before publishing."""
@@ -78,6 +81,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             tree_head_interval=float(env.get("DSLEDGER_TREE_HEAD_INTERVAL", "60")),
             idempotency_ttl_hours=float(env.get("DSLEDGER_IDEMPOTENCY_TTL_HOURS", "24")),
             ocds_prefix=env.get("DSLEDGER_OCDS_PREFIX") or "ocds-dsledger",
+            log_origin=env.get("DSLEDGER_LOG_ORIGIN") or "localhost/dsledger",
         )
 
     @property

@@ -3,6 +3,10 @@
 An auditor who keeps a copy of a head can later prove, without trusting the database or the
 operator, that the first ``tree_size`` events are still exactly those it signed (the root must be
 recomputed from the rows) and that a later head extends it (a consistency proof).
+
+Each head is a C2SP checkpoint signed as a note (``audit.checkpoint``); the JSON head is a view of
+it that carries the note itself. Heads signed before checkpoints existed carry no note and were
+signed over :func:`legacy_signed_bytes`; they still verify.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Engine, Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from audit.checkpoint import (
+    Checkpoint,
+    note_signature,
+    parse_body,
+    published_time,
+    sign_checkpoint,
+    verifier_key,
+)
 from projections.merkle_log import StoredTree
 from projections.tables import tree_heads
 
@@ -35,16 +47,30 @@ class TreeHead(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     key_id: str
     """Hex SHA-256 of the raw Ed25519 public key that signed."""
     signature: str
-    """Base64 Ed25519 signature over :func:`signed_bytes`."""
+    """Base64 Ed25519 signature over :meth:`signed_bytes`: the checkpoint's text."""
+    checkpoint: str | None = None
+    """The C2SP signed note: the checkpoint text, an empty line, the signature line. Verify it with
+    the key from ``GET /audit/checkpoint/verifier-key`` (Go: ``note.Open``). None on heads signed
+    before checkpoints existed."""
 
     def signed_bytes(self) -> bytes:
-        return signed_bytes(self.tree_size, bytes.fromhex(self.root_hash), self.issued_at)
+        if self.checkpoint is None:
+            return legacy_signed_bytes(self.tree_size, bytes.fromhex(self.root_hash),
+                                       self.issued_at)
+        body, _, _ = self.checkpoint.rpartition("\n\n")
+        return (body + "\n").encode()
 
 
-def signed_bytes(tree_size: int, root: bytes, issued_at: datetime) -> bytes:
-    """What is signed: a fixed text form, so any tool can rebuild it from the published fields."""
+def checkpoint_of(origin: str, tree_size: int, root: bytes, issued_at: datetime) -> Checkpoint:
+    """The checkpoint a head signs; its time is written exactly as the JSON head publishes it."""
+    return Checkpoint(origin=origin, size=tree_size, root=root,
+                      issued_at=published_time(_utc(issued_at)))
+
+
+def legacy_signed_bytes(tree_size: int, root: bytes, issued_at: datetime) -> bytes:
+    """What heads signed before checkpoints: a fixed text whose time is Python's ``isoformat``."""
     return (f"{HEAD_FORMAT}\n{LOG_ID}\n{tree_size}\n{root.hex()}\n"
-            f"{issued_at.isoformat(timespec='microseconds')}\n").encode()
+            f"{_utc(issued_at).isoformat(timespec='microseconds')}\n").encode()
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -86,10 +112,15 @@ def read_public_key(path: Path) -> Ed25519PublicKey | None:
 
 
 def verify_signature(head: TreeHead, public_key: Ed25519PublicKey) -> bool:
+    """The head was signed by this key, and its checkpoint (if any) says what its fields say."""
     if head.key_id != key_id(public_key):
         return False
     try:
         public_key.verify(base64.b64decode(head.signature), head.signed_bytes())
+        if head.checkpoint is not None:
+            signed = parse_body(head.signed_bytes().decode())
+            return (signed.size == head.tree_size and signed.root.hex() == head.root_hash
+                    and signed.issued_at == published_time(_utc(head.issued_at)))
     except (InvalidSignature, ValueError):
         return False
     return True
@@ -103,17 +134,20 @@ def _utc(moment: datetime) -> datetime:
 def _head(row: Row[Any]) -> TreeHead:
     return TreeHead(tree_size=int(row.tree_size), root_hash=bytes(row.root_hash).hex(),
                     issued_at=_utc(row.issued_at), key_id=row.key_id,
-                    signature=base64.b64encode(bytes(row.signature)).decode())
+                    signature=base64.b64encode(bytes(row.signature)).decode(),
+                    checkpoint=row.checkpoint)
 
 
 class TreeHeadLog:
     """Signs and keeps the tree heads of one ledger."""
 
-    def __init__(self, db: Engine, key: Ed25519PrivateKey) -> None:
+    def __init__(self, db: Engine, key: Ed25519PrivateKey, origin: str) -> None:
         self.db = db
         self.key = key
+        self.origin = origin
         self.public_key = key.public_key()
         self.key_id = key_id(self.public_key)
+        self.verifier_key = verifier_key(origin, self.public_key)
 
     def publish(self, issued_at: datetime) -> TreeHead | None:
         """Sign the log as far as it is built; nothing new to sign gives the existing head. An
@@ -121,19 +155,20 @@ class TreeHeadLog:
         issued_at = _utc(issued_at)
         with self.db.begin() as conn:
             tree = StoredTree(conn)
-            size = tree.get_size()
+            size = tree.size
             if size == 0:
                 return None
             existing = conn.execute(select(tree_heads).where(tree_heads.c.tree_size == size)).first()
             if existing is not None:
                 return _head(existing)
-            root = tree.get_root()
-        signature = self.key.sign(signed_bytes(size, root, issued_at))
+            root = tree.root()
+        note = sign_checkpoint(checkpoint_of(self.origin, size, root, issued_at), self.origin,
+                               self.key)
         try:
             with self.db.begin() as conn:
                 conn.execute(insert(tree_heads).values(
                     tree_size=size, root_hash=root, issued_at=issued_at, key_id=self.key_id,
-                    signature=signature))
+                    signature=note_signature(note), checkpoint=note))
         except IntegrityError:
             pass  # another process signed the same size at the same moment: keep the first
         head = self.at(size)

@@ -7,7 +7,7 @@ so the tree commits to exactly what the database holds and a verifier needs no d
 
 The view keeps every leaf and the root of every complete perfect subtree, written in the same
 transaction as its tracking position like any other view; with them a root or a proof costs
-O(log² n) reads. Proofs and their verification are pymerkle's (RFC 9162 layout).
+O(log² n) reads. Proofs are RFC 9162's exactly (``audit.rfc9162``).
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
-from pymerkle import BaseMerkleTree
-from pymerkle.core import _consistency_path_layout, _inclusion_path_layout
 from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select
 
+from audit import rfc9162
 from projections.engine import COPY_THRESHOLD, View, copy_rows, copy_text
 from projections.tables import merkle_leaves, merkle_nodes
 
-LEAF_PREFIX = b"\x00"
-NODE_PREFIX = b"\x01"
+LEAF_PREFIX = rfc9162.LEAF_PREFIX
 RECORD_FORMAT = "dsledger-record-v1"
 _RECORD_START = RECORD_FORMAT.encode() + b"\n"
 _LEAF_START = sha256(LEAF_PREFIX + _RECORD_START)
@@ -76,11 +74,8 @@ class StoredRecord:
         return digest.digest()
 
 
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return sha256(NODE_PREFIX + left + right).digest()
-
-
-EMPTY_ROOT = sha256(b"").digest()
+node_hash = rfc9162.node_hash
+EMPTY_ROOT = rfc9162.EMPTY_ROOT
 
 
 class CompactRange:
@@ -192,75 +187,48 @@ def _peaks_statement(count: int) -> Select[Any]:
 _LAST_LEAF = select(func.max(merkle_leaves.c.leaf_index))
 
 
-class StoredTree(BaseMerkleTree):  # type: ignore[misc]
-    """pymerkle's RFC 9162 proofs over the view's tables, read-only, on one connection.
-
-    A perfect subtree's root is read, never recomputed, so a root or a proof over a million leaves
-    touches a few dozen rows.
-    """
+class StoredTree:
+    """RFC 9162 roots and proofs (``audit.rfc9162``) over the view's tables, read-only, on one
+    connection. A perfect subtree's root is read, never recomputed, and every node a root or a
+    proof needs is read in one statement per tree level: a proof over a million leaves touches a
+    few dozen rows."""
 
     def __init__(self, conn: Connection) -> None:
-        # Not disable_cache: pymerkle would then bind its uncached subroot over ours.
-        super().__init__("sha256")
         self.conn = conn
-        self._size = logged_size(conn)
-        self._prefetched: dict[tuple[int, int], bytes] = {}
+        self.size = logged_size(conn)
 
-    def _encode_entry(self, data: bytes) -> bytes:
-        return data
+    def root(self, size: int | None = None) -> bytes:
+        """MTH of the first ``size`` leaves (all of them by default)."""
+        size = self.size if size is None else size
+        self._require(size)
+        return rfc9162.range_hash(0, size, self._read(rfc9162.nodes_of([(0, size)])))
 
-    def _store_leaf(self, data: bytes, digest: bytes) -> int:
-        raise TypeError("the Merkle log grows only by projecting the ledger")
+    def leaf_hash(self, index: int) -> bytes:
+        """The hash of leaf ``index`` (0-based)."""
+        self._require(index + 1)
+        return self._read({(0, index)})[(0, index)]
 
-    def _get_size(self) -> int:
-        return self._size
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of ``size`` leaves (§2.1.3.1)."""
+        self._require(size)
+        return self._hashes(rfc9162.inclusion_ranges(index, size))
 
-    def _get_leaf(self, index: int) -> bytes:
-        return self._node(0, index - 1)
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """The proof that the tree of ``second`` leaves extends that of ``first`` (§2.1.4.1)."""
+        self._require(second)
+        return self._hashes(rfc9162.consistency_ranges(first, second))
 
-    def _get_leaves(self, offset: int, width: int) -> list[bytes]:
-        rows = self.conn.execute(
-            select(merkle_nodes.c.hash)
-            .where(merkle_nodes.c.level == 0, merkle_nodes.c.idx >= offset,
-                   merkle_nodes.c.idx < offset + width)
-            .order_by(merkle_nodes.c.idx))
-        return [bytes(row.hash) for row in rows]
+    def _require(self, size: int) -> None:
+        if not 0 <= size <= self.size:
+            raise ValueError(f"the log holds {self.size} leaves, not {size}")
 
-    def _get_subroot(self, offset: int, width: int) -> bytes:
-        # RFC 9162's decompositions only ever ask for aligned perfect subtrees.
-        level = width.bit_length() - 1
-        assert width == 1 << level and offset % width == 0, (offset, width)
-        return self._node(level, offset >> level)
+    def _hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        nodes = self._read(rfc9162.nodes_of(ranges))
+        return [rfc9162.range_hash(lo, hi, nodes) for lo, hi in ranges]
 
-    def _node(self, level: int, index: int) -> bytes:
-        cached = self._prefetched.get((level, index))
-        if cached is not None:
-            return cached
-        value = self.conn.execute(select(merkle_nodes.c.hash).where(
-            merkle_nodes.c.level == level, merkle_nodes.c.idx == index)).scalar_one()
-        return bytes(value)
-
-    def _get_inclusion_path(self, index: int, size: int) -> Any:
-        _, ranges = _inclusion_path_layout(index, size)
-        self._prefetch(ranges)
-        return super()._get_inclusion_path(index, size)
-
-    def _get_consistency_path(self, prior_size: int, later_size: int) -> Any:
-        _, _, ranges = _consistency_path_layout(prior_size, later_size)
-        self._prefetch(ranges)
-        return super()._get_consistency_path(prior_size, later_size)
-
-    def _prefetch(self, ranges: Sequence[tuple[int, int]]) -> None:
-        """Read every perfect subtree a proof needs in one statement, not one read each."""
-        wanted: set[tuple[int, int]] = set()
-        for start, end in ranges:
-            width = end - start
-            for level in range(width.bit_length()):
-                if width >> level & 1:
-                    end -= 1 << level
-                    wanted.add((level, end >> level))
+    def _read(self, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         if not wanted:
-            return
+            return {}
         by_level: dict[int, list[int]] = {}
         for level, index in wanted:
             by_level.setdefault(level, []).append(index)
@@ -268,7 +236,11 @@ class StoredTree(BaseMerkleTree):  # type: ignore[misc]
         rows = self.conn.execute(select(merkle_nodes).where(or_(*(
             and_(merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(sorted(indexes)))
             for level, indexes in by_level.items()))))
-        self._prefetched.update({(int(row.level), int(row.idx)): bytes(row.hash) for row in rows})
+        found = {(int(row.level), int(row.idx)): bytes(row.hash) for row in rows}
+        missing = wanted - found.keys()
+        if missing:
+            raise LookupError(f"the Merkle log lacks the nodes {sorted(missing)[:5]}")
+        return found
 
     def leaf(self, sequence: int) -> LoggedEvent | None:
         """Where the event at this global sequence number sits in the log, if it is logged yet."""
@@ -282,7 +254,7 @@ class StoredTree(BaseMerkleTree):  # type: ignore[misc]
 
 class LoggedEvent(msgspec.Struct, frozen=True, kw_only=True):
     leaf_index: int
-    """0-based; pymerkle counts leaves from 1."""
+    """0-based, as RFC 9162 counts leaves."""
     sequence: int
     originator_id: str
     version: int

@@ -328,4 +328,6 @@ tree_heads = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("signature", LargeBinary(64), nullable=False),
+    # The C2SP signed note the signature belongs to; NULL for heads signed before checkpoints.
+    Column("checkpoint", Text, nullable=True),
 )

@@ -30,6 +30,16 @@ def verify_log(runtime: Runtime) -> VerifyReport:
     return Verifier(runtime.ledger.recorder, runtime.db, runtime.tree_heads.public_key).run()
 
 
+NOTE_MEDIA_TYPE = "text/plain; charset=utf-8"
+
+
+def _note(head: TreeHead) -> str:
+    if head.checkpoint is None:
+        # Signed before checkpoints existed: its signature covers another text.
+        refuse(rules.AUDIT_TREE_HEAD_NOT_FOUND, "tree_size", tree_size=head.tree_size)
+    return head.checkpoint
+
+
 def _head(request: Req, size: int | None, field: str) -> TreeHead:
     log = runtime_of(request.app.state).tree_heads
     head = log.latest() if size is None else log.at(size)
@@ -89,12 +99,12 @@ class AuditController(Controller):
             if leaf is None or leaf.leaf_index >= head.tree_size:
                 refuse(rules.AUDIT_EVENT_NOT_IN_TREE, "sequence", sequence=sequence,
                        tree_size=head.tree_size)
-            proof = tree.prove_inclusion(leaf.leaf_index + 1, size=head.tree_size)
+            path = tree.inclusion_proof(leaf.leaf_index, head.tree_size)
             return InclusionProofBody(
-                sequence=sequence, leaf_index=leaf.leaf_index, aggregate_id=leaf.originator_id,
-                version=leaf.version, record_format=RECORD_FORMAT,
-                leaf_hash=tree.get_leaf(leaf.leaf_index + 1).hex(), tree_head=head,
-                proof=proof.serialize())
+                sequence=sequence, leaf_index=leaf.leaf_index, tree_size=head.tree_size,
+                aggregate_id=leaf.originator_id, version=leaf.version,
+                record_format=RECORD_FORMAT, leaf_hash=tree.leaf_hash(leaf.leaf_index).hex(),
+                tree_head=head, inclusion_path=[node.hex() for node in path])
 
     @get("/proofs/consistency", opt=PUBLIC, sync_to_thread=True,
          summary="Proof that a later signed tree extends an earlier one")
@@ -104,5 +114,23 @@ class AuditController(Controller):
         earlier = _head(request, first, "first")
         later = _head(request, second, "second")
         with runtime_of(request.app.state).db.connect() as conn:
-            proof = StoredTree(conn).prove_consistency(first, second)
-        return ConsistencyProofBody(first=earlier, second=later, proof=proof.serialize())
+            path = StoredTree(conn).consistency_proof(first, second)
+        return ConsistencyProofBody(first=earlier, second=later,
+                                    consistency_path=[node.hex() for node in path])
+
+    @get("/checkpoint", opt=PUBLIC, sync_to_thread=True, media_type=NOTE_MEDIA_TYPE,
+         summary="The newest signed head as a C2SP checkpoint (a signed note)")
+    def checkpoint(self, request: Req) -> str:
+        return _note(_head(request, None, "tree_size"))
+
+    @get("/checkpoints/{tree_size:int}", opt=PUBLIC, sync_to_thread=True,
+         media_type=NOTE_MEDIA_TYPE, summary="The signed head of this size as a C2SP checkpoint")
+    def checkpoint_at(self, request: Req,
+                      tree_size: Annotated[int, Parameter(ge=1, le=10**12)]) -> str:
+        return _note(_head(request, tree_size, "tree_size"))
+
+    @get("/checkpoint/verifier-key", opt=PUBLIC, sync_to_thread=False,
+         media_type=NOTE_MEDIA_TYPE,
+         summary="The key that signs checkpoints, in note verifier-key form")
+    def verifier_key(self, request: Req) -> str:
+        return runtime_of(request.app.state).tree_heads.verifier_key + "\n"

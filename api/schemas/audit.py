@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from dsledger.tree_heads import TreeHead
@@ -26,23 +24,29 @@ class TreeHeadList(msgspec.Struct, frozen=True):
 
 class InclusionProofBody(msgspec.Struct, frozen=True, kw_only=True):
     """That the event at ``sequence`` is leaf ``leaf_index`` of the tree the head signed. Verify by
-    hashing ``0x00 || record`` (see ``record_format``) to ``leaf_hash`` and folding ``proof`` to the
-    head's root (RFC 9162; pymerkle's ``verify_inclusion`` does both halves)."""
+    hashing ``0x00 || record`` (see ``record_format``) to ``leaf_hash`` and running RFC 9162
+    §2.1.3.2 with ``inclusion_path`` to the head's root (Go: ``tlog.CheckRecord``)."""
 
     sequence: int
     leaf_index: int
+    """0-based, as RFC 9162 counts leaves."""
+    tree_size: int
     aggregate_id: str
     version: int
     record_format: str
     leaf_hash: str
     tree_head: TreeHead
-    proof: dict[str, Any]
+    inclusion_path: list[str]
+    """RFC 9162 §2.1.3.1 PATH(leaf_index, D[tree_size]), hex, nearest the leaf first; the leaf
+    itself is not part of it."""
 
 
 class ConsistencyProofBody(msgspec.Struct, frozen=True, kw_only=True):
     """That the later head's log begins with exactly the earlier head's log (nothing changed,
-    removed or reordered in between)."""
+    removed or reordered in between): RFC 9162 §2.1.4.2 with ``consistency_path`` (Go:
+    ``tlog.CheckTree``)."""
 
     first: TreeHead
     second: TreeHead
-    proof: dict[str, Any]
+    consistency_path: list[str]
+    """RFC 9162 §2.1.4.1 PROOF(first, D[second]), hex; empty when the sizes are equal."""
