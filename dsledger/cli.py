@@ -140,7 +140,9 @@ def token(role: str, principal_id: str, agency_id: str | None, provider_id: str 
 @main.command(help="Recompute the verifiable log from the stored events and report the first place "
                    "it breaks (exit code 0 only when everything holds).")
 @click.option("--trusted-heads", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Tree heads you kept (JSON from GET /audit/tree-heads); each must match.")
+              help="Tree heads you kept: the body of GET /audit/tree-heads or "
+                   "/audit/tree-heads/latest, or checkpoint notes from GET /audit/checkpoint; "
+                   "each must match.")
 @click.option("--public-key", help="Hex of the Ed25519 key that must have signed every head "
               "(GET /audit/public-key). Default: the configured signing key's own.")
 @click.option("--pack", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -166,7 +168,11 @@ def verify(trusted_heads: Path | None, public_key: str | None, pack: Path | None
         raise click.UsageError("no signing key is configured here: pass --public-key")
     ledger = Ledger(env=settings.ledger_env())
     db = make_engine(settings)
-    heads = load_trusted_heads(trusted_heads) if trusted_heads else []
+    try:
+        heads = load_trusted_heads(trusted_heads, key) if trusted_heads else []
+    except (ValueError, msgspec.DecodeError) as error:
+        raise click.UsageError(f"{trusted_heads} holds no tree heads the ledger publishes: "
+                               f"{error}") from error
     report = Verifier(ledger.recorder, db, key, heads).run()
     ledger.close()
     db.dispose()

@@ -15,7 +15,9 @@ Three independent checks, each reported at the first place it fails:
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,7 +26,8 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, select
 
-from dsledger.tree_heads import TreeHead, stored_heads, verify_signature
+from audit.checkpoint import SIGNATURE_PREFIX, NoteError, note_signature, parse_body
+from dsledger.tree_heads import TreeHead, key_id, stored_heads, verify_signature
 from projections.merkle_log import CompactRange, StoredRecord
 from projections.tables import merkle_leaves, merkle_nodes
 
@@ -139,7 +142,19 @@ class Verifier:
         for record in _stored_records(self.recorder):
             report.events += 1
             digest = record.leaf_hash()
-            while leaf is not None and not _same(leaf, record):
+            altered = False
+            if (leaf is not None and leaf.sequence == record.sequence and not _same(leaf, record)
+                    and not self._logged(record) and not self._stored(leaf)):
+                # The same row of the log, now naming an aggregate or version the log never had,
+                # while what the log had there is gone: the row was edited, not inserted, removed
+                # or swapped.
+                problem("altered", record.sequence, "the stored event's aggregate or version "
+                        f"changed (the log recorded version {leaf.version} of "
+                        f"{leaf.originator_id})", record.originator_id, record.version)
+                report.logged += 1
+                altered = True
+                leaf = next(leaves, None)
+            while not altered and leaf is not None and not _same(leaf, record):
                 if not self._logged(record):
                     problem("inserted", record.sequence, "this event is not in the Merkle log, "
                             "which continues past it", record.originator_id, record.version)
@@ -154,7 +169,7 @@ class Verifier:
                         "store no longer does", leaf.originator_id, leaf.version)
                 leaf = next(leaves, None)
             else:
-                if leaf is not None:
+                if leaf is not None and not altered:
                     report.logged += 1
                     if leaf.hash != digest:
                         moved = ("" if leaf.sequence == record.sequence else
@@ -164,7 +179,7 @@ class Verifier:
                                 record.originator_id, record.version)
                     leaf = next(leaves, None)
             expected = versions.get(record.originator_id, 0) + 1
-            if record.version != expected:
+            if record.version != expected and not altered:
                 problem("version-gap", record.sequence, f"version {record.version} follows "
                         f"version {expected - 1} of this aggregate", record.originator_id,
                         record.version)
@@ -198,10 +213,42 @@ def _same(leaf: _Leaf, record: StoredRecord) -> bool:
     return leaf.originator_id == str(record.originator_id) and leaf.version == record.version
 
 
-def load_trusted_heads(path: Path) -> list[TreeHead]:
-    """A JSON list of tree heads as ``GET /audit/tree-heads`` gives them (or one head)."""
+def load_trusted_heads(path: Path, public_key: Ed25519PublicKey) -> list[TreeHead]:
+    """Tree heads an auditor kept, in any form the ledger publishes them: the body of
+    ``GET /audit/tree-heads`` (a page of heads), a JSON list of heads, one head
+    (``GET /audit/tree-heads/latest``), or checkpoint notes (``GET /audit/checkpoint``; several
+    may follow one another in one file). A note's signature is checked like any head's."""
     data = path.read_bytes()
-    try:
-        return msgspec.json.decode(data, type=list[TreeHead])
-    except msgspec.ValidationError:
-        return [msgspec.json.decode(data, type=TreeHead)]
+    if data.lstrip()[:1] not in (b"{", b"["):
+        return [_head_of_note(note, public_key) for note in _notes(data.decode())]
+    page = msgspec.json.decode(data)
+    if isinstance(page, dict) and "items" in page:
+        page = page["items"]
+    return msgspec.convert(page if isinstance(page, list) else [page], list[TreeHead])
+
+
+def _notes(text: str) -> list[str]:
+    """Signed notes one after another: a note ends with its last signature line."""
+    notes: list[str] = []
+    current: list[str] = []
+    signing = False
+    for line in text.splitlines(keepends=True):
+        if signing and not line.startswith(SIGNATURE_PREFIX):
+            notes.append("".join(current))
+            current, signing = [], False
+        current.append(line)
+        signing = signing or line == "\n"
+    if current:
+        notes.append("".join(current))
+    return notes
+
+
+def _head_of_note(note: str, public_key: Ed25519PublicKey) -> TreeHead:
+    body, _, _ = note.rpartition("\n\n")
+    checkpoint = parse_body(body + "\n")
+    if checkpoint.issued_at is None:
+        raise NoteError("the checkpoint has no dsledger-issued-at line")
+    return TreeHead(tree_size=checkpoint.size, root_hash=checkpoint.root.hex(),
+                    issued_at=msgspec.convert(checkpoint.issued_at, datetime),
+                    key_id=key_id(public_key),
+                    signature=base64.b64encode(note_signature(note)).decode(), checkpoint=note)

@@ -23,8 +23,8 @@ from dsledger.demo import demo_catalogue, load_demo
 from dsledger.evidence import BundleKind, build_bundle
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
-from dsledger.tree_heads import TreeHead
-from dsledger.verify import Verifier, VerifyReport
+from dsledger.tree_heads import TreeHead, verify_signature
+from dsledger.verify import Verifier, VerifyReport, load_trusted_heads
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,6 +172,54 @@ def test_a_head_not_signed_by_the_trusted_key_is_refused(ledger: Runtime) -> Non
     forged = msgspec.structs.replace(head, root_hash="00" * 32)
     report = verify(ledger, [forged])
     assert [p.kind for p in report.problems] == ["head-signature"]
+
+
+def test_changing_an_events_version_is_named_as_that_row_altered(ledger: Runtime) -> None:
+    raw = RawEvents(ledger)
+    aggregate, version = raw.identity(21)
+    raw.run("UPDATE {t} SET originator_version = originator_version + 500 WHERE {seq} = :s", s=21)
+    report = verify(ledger)
+    # The signed head over the old rows no longer matches either; nothing is called inserted,
+    # deleted or out of order.
+    assert [(p.kind, p.sequence) for p in report.problems] == [("altered", 21), ("head-root", None)]
+    assert report.problems[0].aggregate_id == aggregate
+    assert report.problems[0].version == version + 500
+
+
+def test_the_kept_heads_are_read_as_the_api_publishes_them(ledger: Runtime,
+                                                            tmp_path: Path) -> None:
+    """The body of GET /audit/tree-heads, of /audit/tree-heads/latest, and the checkpoint notes of
+    GET /audit/checkpoint, saved as they came, are all heads ``verify`` checks."""
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
+    record_more(ledger)
+    assert ledger.tree_heads.publish(AT) is not None
+    with TestClient(app=create_app(ledger, run_projector=False)) as client:
+        bodies = {"page.json": client.get("/audit/tree-heads").content,
+                  "latest.json": client.get("/audit/tree-heads/latest").content,
+                  "notes.txt": b"".join(client.get(f"/audit/checkpoints/{head.tree_size}").content
+                                        for head in ledger.tree_heads.all())}
+    key = ledger.tree_heads.public_key
+    for name, body in bodies.items():
+        (tmp_path / name).write_bytes(body)
+        heads = load_trusted_heads(tmp_path / name, key)
+        assert heads, name
+        assert all(verify_signature(head, key) for head in heads), name
+        assert verify(ledger, heads).ok, name
+    assert len(load_trusted_heads(tmp_path / "notes.txt", key)) == 2
+    forged = bodies["notes.txt"].replace(b"\n", b"\n\n", 0).replace(
+        str(ledger.tree_heads.all()[0].tree_size).encode() + b"\n",
+        str(ledger.tree_heads.all()[0].tree_size - 1).encode() + b"\n", 1)
+    (tmp_path / "forged.txt").write_bytes(forged)
+    report = verify(ledger, load_trusted_heads(tmp_path / "forged.txt", key))
+    assert [p.kind for p in report.problems] == ["head-signature"]
+
+
+def record_more(runtime: Runtime) -> None:
+    load_demo(runtime.ledger, services=demo_catalogue()[30:33], at=AT)
+    runtime.projector.catch_up()
 
 
 def test_the_command_line_exits_non_zero_and_names_the_event(
