@@ -30,6 +30,7 @@ from audit.checkpoint import (
     parse_body,
     published_time,
     sign_checkpoint,
+    sign_note,
     verifier_key,
 )
 from projections.merkle_log import StoredTree
@@ -148,6 +149,11 @@ class TreeHeadLog:
         self.public_key = key.public_key()
         self.key_id = key_id(self.public_key)
         self.verifier_key = verifier_key(origin, self.public_key)
+
+    def sign(self, text: str) -> str:
+        """Any other statement the ledger makes about its log, as a note signed by the same key
+        under the log's name (evidence packs sign what they cite this way)."""
+        return sign_note(text, self.origin, self.key)
 
     def publish(self, issued_at: datetime) -> TreeHead | None:
         """Sign the log as far as it is built; nothing new to sign gives the existing head. An
