@@ -148,7 +148,6 @@ def _tampered(pack: dict[str, Any], how: str, other_key: Any) -> dict[str, Any]:
         events[3]["inclusion_path"] = events[4]["inclusion_path"]
     elif how == "re-sign":
         from audit.checkpoint import sign_note
-
         from dsledger.evidence import statement_text
 
         text = statement_text(forged["subject_id"], len(events) - 1, forged["tree_head"]["tree_size"])
