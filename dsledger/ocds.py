@@ -8,7 +8,7 @@ Each meaningful event becomes one release whose id is stable (``<ocid>-p<version
 procurement's events, ``<ocid>-c<contract id>-<version>`` for a contract's), dated by the event.
 What the guideline keeps between the agency and the candidates — the search results, quotes,
 proposals, inquiries, communications, exclusions and the evaluation — is never read into a release.
-The Korean specifics go under ``dsledger`` objects described in ``docs/ocds-extension.md``; the
+The Korean specifics go under ``dsledger`` objects described in ``dsledger/ocds_extension/``; the
 closed codelists only ever get their own codes. Compiled releases come from ``ocdsmerge``.
 """
 
@@ -34,7 +34,10 @@ OCDS_VERSION = "1.1"
 PUBLISHER = {"name": "dsledger (디지털서비스 이용계약 원장)"}
 PPS = {"id": "KR-PPS", "name": "조달청 (Public Procurement Service)"}
 """Central procurement goes through the Digital Service Mall, which PPS runs for the agency."""
-EXTENSION_DOC = "docs/ocds-extension.md"
+EXTENSION_DIR = Path(__file__).parent / "ocds_extension"
+"""The dsledger OCDS extension: ``extension.json`` (metadata, completed per request with absolute
+URLs and the contact point), ``release-schema.json`` (the JSON Merge Patch) and ``README.md``."""
+EXTENSION_PATH = "/ocds/extension"
 _SCHEMA = Path(__file__).parent / "ocds_schema" / "release-schema-1.1.5.json"
 
 # Self procurement invites the candidates of one saved search (limited); central procurement is a
@@ -377,12 +380,31 @@ def releases_for(runtime: Runtime, procurement_id: UUID) -> list[Release] | None
     return _Builder(ocid, procurement_events, contract_events).releases()
 
 
-def _package_meta(runtime: Runtime, uri: str) -> dict[str, Any]:
+def extension_url(base_url: str) -> str:
+    """Where the service serves the extension's metadata: what every package lists in
+    ``extensions``, so validators apply the extension instead of flagging its fields."""
+    return f"{base_url.rstrip('/')}{EXTENSION_PATH}/extension.json"
+
+
+def extension_metadata(runtime: Runtime, base_url: str) -> dict[str, Any]:
+    """``extension.json`` with absolute URLs (the registry's metadata schema requires them) and
+    the publisher's contact point."""
+    metadata: dict[str, Any] = json.loads((EXTENSION_DIR / "extension.json").read_text("utf-8"))
+    base = f"{base_url.rstrip('/')}{EXTENSION_PATH}"
+    metadata["documentationUrl"] = {"en": f"{base}/README.md"}
+    metadata["schemas"] = ["release-schema.json"]
+    metadata["contactPoint"] = {"name": runtime.settings.ocds_contact_name,
+                                "email": runtime.settings.ocds_contact_email}
+    return metadata
+
+
+def _package_meta(runtime: Runtime, uri: str, base_url: str) -> dict[str, Any]:
     return {"uri": uri, "version": OCDS_VERSION, "publishedDate": runtime.now().isoformat(),
-            "publisher": dict(PUBLISHER)}
+            "publisher": dict(PUBLISHER), "extensions": [extension_url(base_url)]}
 
 
-def release_package(runtime: Runtime, uri: str, limit: int, offset: int) -> dict[str, Any]:
+def release_package(runtime: Runtime, uri: str, base_url: str, limit: int,
+                    offset: int) -> dict[str, Any]:
     ocids = published_ocids(runtime)
     prefix = runtime.settings.ocds_prefix
     releases: list[Release] = []
@@ -390,16 +412,16 @@ def release_package(runtime: Runtime, uri: str, limit: int, offset: int) -> dict
         procurement_id = procurement_id_of(prefix, ocid)
         assert procurement_id is not None
         releases += releases_for(runtime, procurement_id) or []
-    return {**_package_meta(runtime, uri), "releases": releases}
+    return {**_package_meta(runtime, uri, base_url), "releases": releases}
 
 
-def record_package(runtime: Runtime, uri: str, ocid: str) -> dict[str, Any] | None:
+def record_package(runtime: Runtime, uri: str, base_url: str, ocid: str) -> dict[str, Any] | None:
     procurement_id = procurement_id_of(runtime.settings.ocds_prefix, ocid)
     releases = releases_for(runtime, procurement_id) if procurement_id is not None else None
     if not releases:
         return None
     compiled = compile_releases(releases)
-    return {**_package_meta(runtime, uri),
+    return {**_package_meta(runtime, uri, base_url),
             "records": [{"ocid": ocid, "releases": releases, "compiledRelease": compiled}]}
 
 

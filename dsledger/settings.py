@@ -51,6 +51,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     search_cache: int = 512
     """How many catalogue searches each process keeps the latest answer of (0: none). An answer
     is served only while the catalogue view is still at the position it was read at."""
+    public_url: str | None = None
+    """The service's public base URL (behind a proxy); None: the URL each request came in on.
+    Published links (the OCDS extension's) are absolute from it."""
+    ocds_contact_name: str = "dsledger operator"
+    ocds_contact_email: str = "ocds@localhost"
+    """Who answers questions about the OCDS extension (its ``contactPoint``); set it before
+    publishing."""
     log_origin: str = "localhost/dsledger"
     """The checkpoint origin (C2SP tlog-checkpoint) and the name of the key that signs them: a
     schema-less URL naming this ledger's log, unique to it; the default is for development."""
@@ -82,6 +89,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             idempotency_ttl_hours=float(env.get("DSLEDGER_IDEMPOTENCY_TTL_HOURS", "24")),
             ocds_prefix=env.get("DSLEDGER_OCDS_PREFIX") or "ocds-dsledger",
             log_origin=env.get("DSLEDGER_LOG_ORIGIN") or "localhost/dsledger",
+            public_url=env.get("DSLEDGER_PUBLIC_URL") or None,
+            ocds_contact_name=env.get("DSLEDGER_OCDS_CONTACT_NAME") or "dsledger operator",
+            ocds_contact_email=env.get("DSLEDGER_OCDS_CONTACT_EMAIL") or "ocds@localhost",
         )
 
     @property

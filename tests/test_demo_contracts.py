@@ -89,7 +89,7 @@ def test_the_contracts_are_disclosed_publicly_and_published_as_valid_ocds(
     assert "다온네트웍스" in page.text or "AG-SEOUL" in page.text
     package = public.get("/ocds/releases", params={"limit": 100}).json()
     assert len({release["ocid"] for release in package["releases"]}) == 5
-    assert_valid(package)
+    assert_valid(package, public)
 
 
 def test_loading_twice_records_nothing_and_obligations_lie_ahead(runtime: Runtime,

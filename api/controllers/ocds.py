@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import Parameter
 
 from api.auth import PUBLIC
@@ -15,6 +15,10 @@ from domain.rules import refuse
 from dsledger import ocds
 
 Req = Request[Any, Any, Any]
+
+
+def _base_url(request: Req) -> str:
+    return runtime_of(request.app.state).settings.public_url or str(request.base_url)
 
 
 class OcdsController(Controller):
@@ -28,14 +32,32 @@ class OcdsController(Controller):
                  offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
         """``limit`` and ``offset`` count procurements (ocids), so a page never splits one."""
         await_min_position(request)
-        return ocds.release_package(runtime_of(request.app.state), str(request.url), limit, offset)
+        return ocds.release_package(runtime_of(request.app.state), str(request.url),
+                                    _base_url(request), limit, offset)
 
     @get("/records/{ocid:str}", sync_to_thread=True,
          summary="A record package: one procurement's releases and its compiled release")
     def record(self, request: Req,
                ocid: Annotated[str, Parameter(max_length=200)]) -> dict[str, Any]:
         await_min_position(request)
-        package = ocds.record_package(runtime_of(request.app.state), str(request.url), ocid)
+        package = ocds.record_package(runtime_of(request.app.state), str(request.url),
+                                      _base_url(request), ocid)
         if package is None:
             refuse(rules.OCDS_RECORD_NOT_FOUND, "ocid", ocid=ocid)
         return package
+
+    @get("/extension/extension.json", sync_to_thread=False,
+         summary="The dsledger OCDS extension's metadata (what every package lists in extensions)")
+    def extension(self, request: Req) -> dict[str, Any]:
+        return ocds.extension_metadata(runtime_of(request.app.state), _base_url(request))
+
+    @get("/extension/release-schema.json", sync_to_thread=False,
+         summary="The dsledger OCDS extension's release schema patch")
+    def extension_schema(self) -> Response[bytes]:
+        return Response((ocds.EXTENSION_DIR / "release-schema.json").read_bytes(),
+                        media_type=MediaType.JSON)
+
+    @get("/extension/README.md", sync_to_thread=False, media_type="text/markdown; charset=utf-8",
+         summary="The dsledger OCDS extension's documentation")
+    def extension_documentation(self) -> str:
+        return (ocds.EXTENSION_DIR / "README.md").read_text("utf-8")

@@ -11,6 +11,8 @@ from typing import Any
 from unittest import mock
 
 import jsonref
+from ocdsextensionregistry import extension_version
+from ocdsextensionregistry import util as registry_util
 from libcoveocds.api import ocds_json_output
 from libcoveocds.config import LibCoveOCDSConfig
 from litestar.testing import TestClient
@@ -25,7 +27,7 @@ AG = bearer(AGENCY)
 # A copy of ../shared/ocds/standard-1__1__5-schema.zip, kept in the repository so the validation
 # runs the same from any clean clone, wherever it is checked out.
 STANDARD_ZIP = Path(__file__).resolve().parents[1] / "data" / "standard-1__1__5-schema.zip"
-EXTENSION_PATCH = Path(__file__).resolve().parents[2] / "docs" / "ocds-extension" / "release-schema.json"
+EXTENSION_PATCH = Path(__file__).resolve().parents[2] / "dsledger" / "ocds_extension" / "release-schema.json"
 
 
 class _StandardZip:
@@ -48,23 +50,42 @@ class _StandardZip:
             return json.loads(archive.read(f"standard-1__1__5/schema/{name}"), **kwargs)
 
 
-def cove(package: dict[str, Any]) -> dict[str, Any]:
-    """libcoveocds against the local 1.1.5 zip: nothing is fetched from the network."""
+class _Service:
+    """Answers the extension registry's downloads of the extension from the service itself (the
+    test client), as a validator on the network would fetch them from the published URLs."""
+
+    def __init__(self, client: TestClient[Any]) -> None:
+        self.client = client
+
+    def get(self, url: str, **_: Any) -> Any:
+        if not url.startswith(str(self.client.base_url)):
+            raise AssertionError(f"the extension registry asked the network for {url}")
+        return self.client.get(url)
+
+
+def cove(package: dict[str, Any], client: TestClient[Any]) -> dict[str, Any]:
+    """libcoveocds against the local 1.1.5 zip, with the extension the package declares fetched
+    from the service: nothing is fetched from the network."""
     config = LibCoveOCDSConfig({"standard_zip": STANDARD_ZIP.as_uri(), "context": "api"})
-    with mock.patch.object(jsonref, "requests", _StandardZip()):
+    service = _Service(client)
+    with mock.patch.object(jsonref, "requests", _StandardZip()), \
+            mock.patch.object(extension_version, "session", service), \
+            mock.patch.object(registry_util, "session", service):
         result: dict[str, Any] = ocds_json_output(json_data=json.loads(json.dumps(package)),
                                                   lib_cove_ocds_config=config)
     return result
 
 
-def assert_valid(package: dict[str, Any]) -> dict[str, Any]:
-    result = cove(package)
+def assert_valid(package: dict[str, Any], client: TestClient[Any]) -> dict[str, Any]:
+    result = cove(package, client)
     assert result["validation_errors"] == [], result["validation_errors"]
     assert result["additional_closed_codelist_values"] == {}, result["additional_closed_codelist_values"]
-    # Whatever OCDS itself does not define lives under a dsledger object (the documented extension).
-    undocumented = [f"{field['path']}/{field['field']}" for field in result["additional_fields"]
-                    if field["field"] != "dsledger"]
-    assert undocumented == []
+    # The dsledger extension is declared and applied: its fields are no longer additional, and
+    # nothing else is either.
+    extensions = result["extensions"]
+    assert extensions["is_extended_schema"], extensions
+    assert extensions["invalid_extension"] == {}, extensions["invalid_extension"]
+    assert result["additional_fields"] == [], result["additional_fields"]
     return result
 
 
@@ -84,7 +105,7 @@ def test_a_terminated_contract_is_published_valid_public_and_current(
     ocid = f"ocds-dsledger-{pid}"
 
     package = ok(http.get("/ocds/releases"))
-    assert_valid(package)
+    assert_valid(package, http)
     releases = [r for r in package["releases"] if r["ocid"] == ocid]
     ids = [r["id"] for r in releases]
     assert len(ids) == len(set(ids)) and all(i.startswith(ocid) for i in ids)
@@ -94,7 +115,7 @@ def test_a_terminated_contract_is_published_valid_public_and_current(
     assert ok(http.get("/ocds/releases"))["releases"] == package["releases"], "stable"
 
     records = ok(http.get(f"/ocds/records/{ocid}"))
-    assert_valid(records)
+    assert_valid(records, http)
     record = records["records"][0]
     compiled = record["compiledRelease"]
     assert compiled["tender"]["procurementMethod"] == "limited"
@@ -124,8 +145,8 @@ def test_expiry_and_its_follow_up_reach_the_compiled_record(
     ok(http.post(f"/contracts/{contract_id}/expiry", headers=AG))
     ok(http.post(f"/contracts/{contract_id}/follow-up", headers=AG, json={"follow_up": "ended"}))
     records = ok(http.get(f"/ocds/records/ocds-dsledger-{pid}"))
-    assert_valid(records)
-    assert_valid(ok(http.get("/ocds/releases", params={"limit": 1, "offset": 0})))
+    assert_valid(records, http)
+    assert_valid(ok(http.get("/ocds/releases", params={"limit": 1, "offset": 0})), http)
     contract = records["records"][0]["compiledRelease"]["contracts"][0]
     assert contract["status"] == "terminated"
     assert contract["dsledger"]["end"]["kind"] == "expired"
@@ -145,10 +166,32 @@ def test_only_disclosed_procurements_are_published_and_an_unknown_ocid_is_404(
     assert ok(http.get("/ocds/releases", params={"offset": 1}))["releases"] == []
     page = ok(http.get("/ocds/releases", params={"limit": 1}))
     assert {r["ocid"] for r in page["releases"]} == {f"ocds-dsledger-{pid}"}
-    assert_valid(page)
+    assert_valid(page, http)
 
 
 def test_the_extension_patch_is_valid_json_that_only_adds_dsledger_objects() -> None:
     patch = json.loads(EXTENSION_PATCH.read_text(encoding="utf-8"))
     for definition in patch["definitions"].values():
         assert set(definition["properties"]) == {"dsledger"}
+
+
+def test_the_service_serves_its_extension_at_stable_absolute_urls(http: TestClient[Any]) -> None:
+    metadata = ok(http.get("/ocds/extension/extension.json"))
+    base = f"{http.base_url}/ocds/extension"
+    assert metadata["documentationUrl"] == {"en": f"{base}/README.md"}
+    assert metadata["contactPoint"] == {"name": "dsledger operator", "email": "ocds@localhost"}
+    assert metadata["compatibility"] == ["1.1"] and metadata["name"]["en"]
+    assert http.get(metadata["documentationUrl"]["en"]).text.startswith("#")
+    schema = ok(http.get(f"{base}/release-schema.json"))
+    assert schema == json.loads(EXTENSION_PATCH.read_text(encoding="utf-8"))
+
+    def titled(properties: dict[str, Any]) -> None:
+        for name, field in properties.items():
+            assert field.get("title") and field.get("description"), name
+            titled(field.get("properties", {}))
+            titled(field.get("items", {}).get("properties", {}))
+
+    for definition in schema["definitions"].values():
+        titled(definition["properties"])
+    package = ok(http.get("/ocds/releases"))
+    assert package["extensions"] == [f"{base}/extension.json"]
