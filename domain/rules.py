@@ -876,7 +876,8 @@ AUDIT_SIZES_REVERSED = _rule(
 )
 
 # --- Open Contracting Data Standard publication ------------------------------------------------
-_OCDS = "dsledger OCDS 1.1 publication of registered disclosures (Notice art. 9(2); dsledger/ocds_extension/README.md)"
+_OCDS = ("dsledger OCDS 1.1 publication of registered disclosures (Notice art. 9(2); "
+         "dsledger/ocds_extension/README.md)")
 OCDS_RECORD_NOT_FOUND = _rule(
     "ocds.record-not-found", Outcome.NOT_FOUND,
     "No published OCDS record has the ocid {ocid}; a procurement is published once one of its "

@@ -5,17 +5,18 @@ candidates, and a compiled record that shows the contract as it now stands."""
 from __future__ import annotations
 
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import jsonref
-from ocdsextensionregistry import extension_version
-from ocdsextensionregistry import util as registry_util
 from libcoveocds.api import ocds_json_output
 from libcoveocds.config import LibCoveOCDSConfig
 from litestar.testing import TestClient
+from ocdsextensionregistry import extension_version
+from ocdsextensionregistry import util as registry_util
 
 from domain import rules
 from tests.api.test_evidence_routes import awarded_procurement
@@ -71,8 +72,10 @@ def cove(package: dict[str, Any], client: TestClient[Any]) -> dict[str, Any]:
     with mock.patch.object(jsonref, "requests", _StandardZip()), \
             mock.patch.object(extension_version, "session", service), \
             mock.patch.object(registry_util, "session", service):
-        result: dict[str, Any] = ocds_json_output(json_data=json.loads(json.dumps(package)),
-                                                  lib_cove_ocds_config=config)
+        # libcoveocds writes the extended schema it built into output_dir: a temporary one.
+        with tempfile.TemporaryDirectory() as output:
+            result: dict[str, Any] = ocds_json_output(
+                output, json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config)
     return result
 
 
