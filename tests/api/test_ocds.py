@@ -69,13 +69,13 @@ def cove(package: dict[str, Any], client: TestClient[Any]) -> dict[str, Any]:
     from the service: nothing is fetched from the network."""
     config = LibCoveOCDSConfig({"standard_zip": STANDARD_ZIP.as_uri(), "context": "api"})
     service = _Service(client)
+    # libcoveocds writes the extended schema it built into output_dir: a temporary one.
     with mock.patch.object(jsonref, "requests", _StandardZip()), \
             mock.patch.object(extension_version, "session", service), \
-            mock.patch.object(registry_util, "session", service):
-        # libcoveocds writes the extended schema it built into output_dir: a temporary one.
-        with tempfile.TemporaryDirectory() as output:
-            result: dict[str, Any] = ocds_json_output(
-                output, json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config)
+            mock.patch.object(registry_util, "session", service), \
+            tempfile.TemporaryDirectory() as output:
+        result: dict[str, Any] = ocds_json_output(
+            output, json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config)
     return result
 
 
