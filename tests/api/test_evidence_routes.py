@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -198,9 +199,21 @@ def test_the_printable_pack_reads_in_korean(http: TestClient[Any], clock: Clock)
     assert response.headers["content-type"].startswith("application/pdf")
     reader = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for words in ("조달 증빙자료", "요구사항", "검색 기록", "누리 전자결재", "하나 결재클라우드",
-                  "평가표", "평가 1순위, 예산 이내", "전자결재를 클라우드로 이용"):
-        assert words in text, words
+    for words in ("조달 증빙자료", "내부결재", "요구사항", "검색 기록", "누리 전자결재",
+                  "하나 결재클라우드", "나래소프트", "평가 1순위, 예산 이내",
+                  "전자결재를 클라우드로 이용", "자체조달", "가중 합계", "용역비",
+                  # ₩ with thousands separators: the budget, the quotes, the awarded amount
+                  "₩96,000,000", "₩86,400,000", "₩88,000,000",
+                  # KST to the second: the award was recorded at 01:00 UTC
+                  "2026-03-02 10:00:00 KST", "dsledger verify --pack", "검증 통과"):
+        assert words in "".join(text.split()) or words in text, words
+    # Ranked by weighted total, by name: 90.00 for 누리, 80.00 for 하나.
+    assert "90.00" in text and "80.00" in text
+    assert text.index("90.00") < text.index("80.00")
+    # No snake_case key, no UTC with microseconds, no raw ISO time.
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+    # (the appendix prints the signed checkpoint verbatim, its own time included)
+    assert not re.search(r"T\d\d:\d\d:\d\d", text[:text.index("부록")])
     fonts = {str(font) for page in reader.pages
              for font in (page["/Resources"]["/Font"] or {}).values()}
     assert fonts, "a font is embedded"
