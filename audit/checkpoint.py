@@ -65,7 +65,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may itself hold "+"
     if len(parts) != 3 or not _NAME.match(parts[0]):
         raise NoteError("a verifier key is <name>+<8 hex digits>+<base64 key>")
     name, hash_hex, encoded = parts

@@ -868,6 +868,14 @@ AUDIT_EVENT_NOT_IN_TREE = _rule(
     "순번 {sequence}의 이벤트는 크기 {tree_size}의 서명된 트리에 없습니다(기록되지 않았거나 그 이후 기록됨).",
     _AUDIT_LOG,
 )
+AUDIT_TILE_NOT_FOUND = _rule(
+    "audit.tile-not-found", Outcome.NOT_FOUND,
+    "There is no hash tile {path}: the path is not a C2SP tlog-tiles tile path "
+    "(tile/<L>/<N>[.p/<W>]) or the log does not hold it yet.",
+    "해시 타일 {path}이(가) 없습니다: C2SP tlog-tiles 경로(tile/<L>/<N>[.p/<W>])가 아니거나 로그가 "
+    "아직 그 타일을 갖고 있지 않습니다.",
+    "C2SP tlog-tiles; " + _AUDIT_LOG,
+)
 AUDIT_SIZES_REVERSED = _rule(
     "audit.sizes-reversed", Outcome.MALFORMED,
     "first ({first}) must not be larger than second ({second}).",

@@ -218,6 +218,16 @@ class StoredTree:
         self._require(second)
         return self._hashes(rfc9162.consistency_ranges(first, second))
 
+    def tile(self, level: int, first: int, width: int) -> bytes | None:
+        """The ``width`` hashes of tree level ``level`` from index ``first``, concatenated (a
+        C2SP tile), or None when the log does not hold them all yet."""
+        rows = self.conn.execute(
+            select(merkle_nodes.c.hash)
+            .where(merkle_nodes.c.level == level, merkle_nodes.c.idx >= first,
+                   merkle_nodes.c.idx < first + width)
+            .order_by(merkle_nodes.c.idx)).all()
+        return b"".join(bytes(row.hash) for row in rows) if len(rows) == width else None
+
     def _require(self, size: int) -> None:
         if not 0 <= size <= self.size:
             raise ValueError(f"the log holds {self.size} leaves, not {size}")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
 
 from api.auth import PUBLIC, allow
 from api.commands import runtime_of
 from api.schemas.audit import ConsistencyProofBody, InclusionProofBody, PublicKey, TreeHeadList
+from audit.tiles import parse_tile_path
 from domain import rules
 from domain.actor import Role
 from domain.rules import refuse
@@ -134,3 +135,24 @@ class AuditController(Controller):
          summary="The key that signs checkpoints, in note verifier-key form")
     def verifier_key(self, request: Req) -> str:
         return runtime_of(request.app.state).tree_heads.verifier_key + "\n"
+
+    @get("/tlog/checkpoint", opt=PUBLIC, sync_to_thread=True, media_type=NOTE_MEDIA_TYPE,
+         summary="C2SP tlog-tiles: the newest checkpoint")
+    def tlog_checkpoint(self, request: Req) -> str:
+        return _note(_head(request, None, "tree_size"))
+
+    @get("/tlog/tile/{tile_path:path}", opt=PUBLIC, sync_to_thread=True,
+         media_type="application/octet-stream",
+         summary="C2SP tlog-tiles: a hash tile, tile/<L>/<N>[.p/<W>] (entry bundles are not served)")
+    def tlog_tile(self, request: Req, tile_path: str) -> Response[bytes]:
+        tile = parse_tile_path(f"tile/{tile_path.lstrip('/')}")
+        if tile is None:
+            refuse(rules.AUDIT_TILE_NOT_FOUND, "tile_path", path=tile_path)
+        with runtime_of(request.app.state).db.connect() as conn:
+            data = StoredTree(conn).tile(tile.tree_level, tile.first, tile.width)
+        if data is None:
+            refuse(rules.AUDIT_TILE_NOT_FOUND, "tile_path", path=tile_path)
+        # A tile never changes once the log holds it: a full one is final, and a partial one of a
+        # given width always holds the same hashes.
+        return Response(data, media_type="application/octet-stream",
+                        headers={"Cache-Control": "public, max-age=31536000, immutable"})

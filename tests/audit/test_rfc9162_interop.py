@@ -5,20 +5,27 @@ verification steps and by Go's ``sumdb/tlog``), and checkpoints as C2SP signed n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from hashlib import sha256
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from api.app import create_app
 from audit import rfc9162
 from audit.checkpoint import NoteError, open_checkpoint
+from audit.tiles import Tile
+from dsledger.demo import demo_catalogue, load_demo
 from dsledger.runtime import Runtime
 from projections.merkle_log import StoredRecord
 from tests.api.test_audit_routes import ok, publish, record_services
 from tests.audit import rfc9162_text
 from tests.audit.go_tlog import go_check
 from tests.principals import AUDITOR, bearer
+
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def _mth(leaves: list[bytes]) -> bytes:
@@ -188,3 +195,58 @@ def test_the_ledgers_proofs_verify_by_the_rfc_and_by_go(client: TestClient[Any],
         assert got["error"] == "" and got["go_path"] == sent["path"]
     for sent, got in zip(consistencies, answer["consistencies"], strict=True):
         assert got["error"] == "" and got["go_path"] == sent["path"]
+
+
+def test_the_log_is_served_as_c2sp_tiles_that_gos_tile_reader_proves_against_the_checkpoint(
+        runtime: Runtime, tmp_path: Path) -> None:
+    """More than 256 events, so the tiles have a second level and full and partial tiles both."""
+    load_demo(runtime.ledger, services=demo_catalogue()[:150], at=AT)
+    runtime.projector.catch_up()
+    head = runtime.tree_heads.publish(AT)
+    assert head is not None and head.tree_size > 300
+    with TestClient(app=create_app(runtime, run_projector=False)) as client:
+        assert client.get("/audit/tlog/checkpoint").text == head.checkpoint
+        size = head.tree_size
+        for level in range(4):
+            hashes = size >> (8 * level)
+            widths = [256] * (hashes // 256) + ([hashes % 256] if hashes % 256 else [])
+            for number, width in enumerate(widths):
+                path = Tile(level, number, width).path()
+                response = client.get(f"/audit/tlog/{path}")
+                assert response.status_code == 200, path
+                assert len(response.content) == 32 * width
+                (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+                (tmp_path / path).write_bytes(response.content)
+        for wrong in ("tile/0/x000/001", "tile/0/001.p/256", "tile/9/000", "tile/0/999",
+                      "tile/entries/000"):
+            refused = client.get(f"/audit/tlog/{wrong}")
+            assert refused.status_code == 404 and refused.json()["rule"] == "audit.tile-not-found"
+        indexes = [0, 255, 256, size - 1]
+        paths = {index: [bytes.fromhex(h) for h in ok(client.get(
+            "/audit/proofs/inclusion", headers=bearer(AUDITOR),
+            params={"sequence": index + 1}))["inclusion_path"]] for index in indexes}
+    answer = go_check({"leaves": [], "inclusions": [], "consistencies": [], "tiles": {
+        "dir": str(tmp_path), "tree_size": size, "tree_root": head.root_hash,
+        "indexes": indexes}})
+    assert answer["tiles"]["error"] == ""
+    assert answer["tiles"]["root"] == head.root_hash
+    assert answer["tiles"]["proofs"] == [[h.hex() for h in paths[i]] for i in indexes]
+    # A tile with one hash changed no longer proves against the checkpoint. (The tile changed is
+    # one the root is computed from: x/mod 0.7.0's reader checks those against the root first.)
+    upper = Tile(1, 0, size >> 8)
+    tile = tmp_path / upper.path()
+    tile.write_bytes(b"\xff" * 32 + tile.read_bytes()[32:])
+    tampered = go_check({"leaves": [], "inclusions": [], "consistencies": [], "tiles": {
+        "dir": str(tmp_path), "tree_size": size, "tree_root": head.root_hash, "indexes": [0]}})
+    assert "inconsistent tile" in tampered["tiles"]["error"], tampered
+
+
+def test_a_verifier_key_whose_base64_holds_a_plus_still_opens_its_notes() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from audit.checkpoint import Checkpoint, sign_checkpoint, verifier_key
+
+    key = next(k for k in iter(Ed25519PrivateKey.generate, None)
+               if "+" in verifier_key("example.org/log", k.public_key()).split("+", 2)[2])
+    note = sign_checkpoint(Checkpoint("example.org/log", 3, b"\x07" * 32), "example.org/log", key)
+    assert open_checkpoint(note, verifier_key("example.org/log", key.public_key())).size == 3
