@@ -27,8 +27,11 @@ from domain.rules import refuse
 MAX_KRW = Decimal(10) ** 15
 """1,000조 원: far above any public contract (the largest national IT projects are a few 조 원),
 far below what a NUMERIC(20, 2) column holds, so sums in the statistics still fit."""
-KRW_PLACES = 2
-"""Won and 전: metered unit prices are quoted below one won (e.g. 0.35 원 per GB-hour)."""
+KRW_PLACES = 0
+"""Sums (totals, budgets, quotes, penalties…) are whole won: KRW has no minor unit in contracts,
+and OCDS publishes them as exact integers."""
+UNIT_PRICE_PLACES = 2
+"""Unit prices may go below one won, to the 전: metered fees are quoted e.g. 0.35 원 per GB-hour."""
 PERCENT_PLACES = 6
 """99.99999 % availability needs 5; more is noise, not measurement."""
 QUANTITY_PLACES = 3
@@ -96,19 +99,20 @@ def _finite_decimal(value: object) -> Decimal | None:
     return number
 
 
-def amount(value: Decimal | None, field: str, *, zero_allowed: bool = False) -> None:
-    """A sum in won: finite, at most MAX_KRW, at most KRW_PLACES decimal places; more than 0, or
+def amount(value: Decimal | None, field: str, *, zero_allowed: bool = False,
+           places: int = KRW_PLACES) -> None:
+    """A sum in won: finite, at most MAX_KRW, whole won (unit prices: ``places``); more than 0, or
     0 where the field means "none" (``zero_allowed``). Never negative."""
     if value is None or not checking():
         return
     number = _finite_decimal(value)
     minimum = Decimal(0)
     if (number is None or number < minimum or (number == 0 and not zero_allowed)
-            or number > MAX_KRW or not _places_ok(number, KRW_PLACES)):
+            or number > MAX_KRW or not _places_ok(number, places)):
         refuse(rules.INPUT_AMOUNT, field, name=field, value=_shown(value),
                minimum="0 or more" if zero_allowed else "more than 0",
                minimum_ko="0 이상" if zero_allowed else "0 초과",
-               maximum=f"{MAX_KRW:,}", places=KRW_PLACES)
+               maximum=f"{MAX_KRW:,}", places=places)
 
 
 def percentage(value: Decimal | None, field: str, *, range_ruled: bool = False) -> None:

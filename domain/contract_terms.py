@@ -79,7 +79,7 @@ class UnitPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         bounds.texts(self, default=bounds.LINE_LENGTH)
-        bounds.amount(self.price_krw, "price_krw")
+        bounds.amount(self.price_krw, "price_krw", places=bounds.UNIT_PRICE_PLACES)
 
 
 class ContractedService(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

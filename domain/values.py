@@ -146,7 +146,8 @@ class PricePlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         # the places. 0 is a published price: a free flat or prepaid plan.
         price = self.unit_price_krw
         if isinstance(price, Decimal) and price.is_finite() and price >= 0:
-            bounds.amount(price, "unit_price_krw", zero_allowed=True)
+            bounds.amount(price, "unit_price_krw", zero_allowed=True,
+                          places=bounds.UNIT_PRICE_PLACES)
 
 
 class ResellerPartnership(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

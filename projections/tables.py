@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-from domain.bounds import KRW_PLACES, MAX_KRW
+from domain.bounds import MAX_KRW, UNIT_PRICE_PLACES
 from domain.values import CertificationKind, DocumentKind, SupportChannel, SupportKind
 
 metadata = MetaData()
@@ -72,6 +72,9 @@ projection_tracking = Table(
 )
 
 
+KRW_PLACES = UNIT_PRICE_PLACES
+"""Places an amount column keeps: sums are whole won, but a column that keeps the 전 a unit price
+may have never rounds a value silently (PostgreSQL's NUMERIC(20, 0) rounded)."""
 KRW_PRECISION = len(str(int(MAX_KRW))) + 2 + KRW_PLACES
 """Digits of an amount column: MAX_KRW (16 digits) and its places, and two digits more, so the
 largest amount the domain accepts always fits (issue 14: NUMERIC(20, 0) refused 1e25 after the

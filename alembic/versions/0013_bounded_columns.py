@@ -1,10 +1,10 @@
 """bounded columns: every amount column holds every amount the domain accepts (issue 14.3)
 
-The domain accepts amounts in won up to 10^15 with two decimal places (domain/bounds.py). The
-disclosures view's NUMERIC(20, 0) rounded the places away on PostgreSQL, and took any size until
-the domain bounded it (1e25 was recorded, then "numeric field overflow" stopped the view for good).
-It becomes NUMERIC(20, 2) on PostgreSQL and text on SQLite, whose NUMERIC affinity keeps only 15
-significant digits (projections.tables.KrwAmount reads the text back as an exact Decimal).
+The domain accepts sums in won up to 10^15 (whole won; unit prices to the 전, two places:
+domain/bounds.py). Before it bounded them, 1e25 was recorded and "numeric field overflow" stopped
+the disclosures view for good. Its amount column becomes NUMERIC(20, 2) on PostgreSQL, which never
+rounds a value silently as NUMERIC(20, 0) did, and text on SQLite, whose NUMERIC affinity keeps only
+15 significant digits (projections.tables.KrwAmount reads the text back as an exact Decimal).
 
 Moments need no migration: projections.tables.UtcDateTime has DateTime(timezone=True)'s DDL.
 
