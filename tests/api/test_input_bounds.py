@@ -22,9 +22,10 @@ from domain import rules
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
 from projections.tables import projection_tracking
-from tests.contract.conftest import AGENCY, awarded, budget, requirements, terms
+from tests.contract.conftest import AGENCY, awarded, terms
 from tests.principals import AGENCY as AGENCY_PRINCIPAL
 from tests.principals import AUDITOR, TEST_SECRET, bearer, provider
+from tests.procurement.conftest import budget, requirements
 
 AG = bearer(AGENCY_PRINCIPAL)
 HANEUL = bearer(provider("PRV-HANEUL"))
