@@ -369,3 +369,17 @@ def test_every_time_in_every_answer_carries_an_offset(
             assert _OFFSET.search(moment), (url, moment)
             datetime.fromisoformat(moment.replace("Z", "+00:00"))
     assert len(seen) > 10
+
+
+@pytest.mark.parametrize("form", ["CSV\x00", "CSV\x1b[31m", "x" * 4001])
+def test_a_plain_text_a_command_records_is_refused_with_control_characters_or_beyond_its_length(
+    client: TestClient[Any], runtime: Runtime, contract: tuple[str, str], form: str,
+) -> None:
+    contract_id, _ = contract
+    response = client.post(f"/contracts/{contract_id}/data-return-request", headers=AG,
+                           json={"form": form})
+    if len(form) > 2000:  # the schema's own limit answers first
+        assert response.status_code == 400 and response.json()["field"] == "form"
+        return
+    refused(client, runtime, 422, rules.INPUT_TEXT, "form", "POST",
+            f"/contracts/{contract_id}/data-return-request", headers=AG, json={"form": form})
