@@ -25,6 +25,7 @@ from api.controllers.rules import RuleController
 from api.controllers.services import ServiceController
 from api.controllers.system import ClockController, SystemController
 from api.idempotency import idempotency_middleware
+from api.limits import request_limits
 from api.problems import internal_error, problem_details_config
 from api.web import home, template_config, web_router
 from dsledger.background import background_work
@@ -52,7 +53,8 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
                         DisclosureController, CatalogueStatisticsController, HistoryController,
                         AuditController, EvidenceController, OcdsController, home, web_router],
         on_app_init=[auth.on_app_init],
-        middleware=[idempotency_middleware(runtime.db, runtime.ledger)],
+        # The limits first: a refused body reaches neither the idempotency store nor a decoder.
+        middleware=[request_limits, idempotency_middleware(runtime.db, runtime.ledger)],
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={Exception: internal_error},
         lifespan=[projector_lifespan],

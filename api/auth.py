@@ -6,6 +6,7 @@ route checks the role, and routes on owned resources also check the organisation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from domain import rules
 from domain.actor import Actor, Role
-from domain.rules import refuse
+from domain.rules import RuleViolation, refuse
 
 API_ROLES = (Role.OPERATOR, Role.AGENCY, Role.PROVIDER, Role.AUDITOR)
 PUBLIC = {"exclude_from_auth": True}
@@ -64,16 +65,33 @@ def issue_token(secret: str, principal: Principal, ttl: timedelta = timedelta(ho
     return token.encode(secret, "HS256")
 
 
+# What a token's claims may hold. A token signed with the real secret is still only as good as its
+# claims: a list or an object as agency_id would reach ownership checks, events and view columns.
+ORGANISATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+"""agency_id, provider_id: the same alphabet as the API's identifiers, at most 64 characters."""
+PRINCIPAL_ID = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,200}")
+"""sub: any text without control characters, at most 200 characters."""
+
+
+def _claim(value: object, form: re.Pattern[str], *, optional: bool) -> bool:
+    if value is None:
+        return optional
+    return isinstance(value, str) and form.fullmatch(value) is not None
+
+
 async def retrieve_principal(token: Token, _connection: ASGIConnection[Any, Any, Any, Any],
                              ) -> Principal | None:
+    claims = token.extras
+    role, agency_id, provider_id = (claims.get("role"), claims.get("agency_id"),
+                                    claims.get("provider_id"))
+    if not (_claim(token.sub, PRINCIPAL_ID, optional=False) and isinstance(role, str)
+            and _claim(agency_id, ORGANISATION_ID, optional=True)
+            and _claim(provider_id, ORGANISATION_ID, optional=True)):
+        return None
     try:
-        principal = Principal(
-            principal_id=token.sub,
-            role=Role(token.extras.get("role")),
-            agency_id=token.extras.get("agency_id"),
-            provider_id=token.extras.get("provider_id"),
-        )
-    except ValueError:
+        principal = Principal(principal_id=token.sub, role=Role(role), agency_id=agency_id,
+                              provider_id=provider_id)
+    except (ValueError, TypeError, RuleViolation):
         return None
     return None if principal_problem(principal) else principal
 

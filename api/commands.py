@@ -24,7 +24,10 @@ CORRELATION_STATE = "idempotent_correlation_id"
 POSITION_HEADER = "X-Ledger-Position"
 MIN_POSITION_HEADER = "X-Min-Position"
 CORRELATION_FORMAT = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-_ETAG = re.compile(r'^(W/)?"?(?P<version>\d{1,9})"?$')
+# ASCII digits only ("²".isdigit() is True, and int("²") raises), at most 18 of them: every
+# position fits a BIGINT.
+_POSITION = re.compile(r"^[0-9]{1,18}$")
+_ETAG = re.compile(r'^(W/)?"?(?P<version>[0-9]{1,9})"?$')
 READ_YOUR_WRITES_TIMEOUT = 5.0
 
 
@@ -76,7 +79,7 @@ def await_min_position(request: Request[Any, Any, Any]) -> None:
     value = request.headers.get(MIN_POSITION_HEADER)
     if value is None:
         return
-    if not value.isdigit():
+    if not _POSITION.fullmatch(value):
         refuse(rules.REQUEST_MALFORMED, MIN_POSITION_HEADER,
-               problem=f"{MIN_POSITION_HEADER} must be a ledger position (a whole number)")
+               problem=f"{MIN_POSITION_HEADER} must be a ledger position (1 to 18 digits 0-9)")
     runtime_of(request.app.state).projector.wait_for(int(value), READ_YOUR_WRITES_TIMEOUT)

@@ -28,6 +28,7 @@ STATUS = {
     Outcome.UNAUTHENTICATED: 401,
     Outcome.FORBIDDEN: 403,
     Outcome.MALFORMED: 400,
+    Outcome.UNSUPPORTED_MEDIA_TYPE: 415,
 }
 
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from domain import bounds
+
 KOREA = ZoneInfo("Asia/Seoul")
 
 
@@ -30,6 +32,10 @@ class Actor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     role: Role
     agency_id: str | None = None
     provider_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every event records its actor; the organisation ids land in String(64) view columns.
+        bounds.texts(self, {"principal_id": bounds.NAME_LENGTH}, default=bounds.ID_LENGTH)
 
 
 class CommandContext(msgspec.Struct, frozen=True):

@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain import rules
+from domain import bounds, rules
 from domain.actor import Actor, Role, current_context
 from domain.rules import refuse
 
@@ -29,6 +29,7 @@ class LedgerAggregate(Aggregate):
 
 
 def _stamped(kwargs: dict[str, Any]) -> dict[str, Any]:
+    _check_texts(kwargs)
     context = current_context()
     return {
         **kwargs,
@@ -36,6 +37,20 @@ def _stamped(kwargs: dict[str, Any]) -> dict[str, Any]:
         "correlation_id": context.correlation_id,
         "timestamp": context.at,
     }
+
+
+def _check_texts(kwargs: dict[str, Any]) -> None:
+    """Every text an event is about to record, whatever command records it (a reason, a note, an
+    answer…): no NUL or control characters, at most bounds.TEXT_LENGTH. The value types check
+    their own texts; this catches the plain strings commands take. Only new events pass here: the
+    log is replayed without it."""
+    for name, value in kwargs.items():
+        if isinstance(value, str):
+            bounds.text(value, name)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, str):
+                    bounds.text(item, name)
 
 
 def require_system() -> None:

@@ -19,7 +19,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import event
 
-from domain import rules
+from domain import bounds, rules
 from domain.actor import KOREA, Role, current_context
 from domain.aggregate import LedgerAggregate, require_system
 from domain.contract_terms import (
@@ -64,6 +64,10 @@ class Amendment(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     new_total_amount_krw: Decimal | None = None
     parties_note: str = ""
 
+    def __post_init__(self) -> None:
+        bounds.texts(self)
+        bounds.amount(self.new_total_amount_krw, "new_total_amount_krw")
+
 
 class Settlement(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """What a rescission settles: costs, interest and the change in value (해제 시 정산)."""
@@ -71,6 +75,21 @@ class Settlement(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     costs_krw: Decimal
     interest_krw: Decimal
     value_change_krw: Decimal
+
+    def __post_init__(self) -> None:
+        # Each is what one party owes the other and may be nothing (0): a rescission right after
+        # conclusion has no costs, no interest and no change in value. Never negative: the
+        # direction of a payment is the item, not the sign.
+        for name in self.__struct_fields__:
+            bounds.amount(getattr(self, name), name, zero_allowed=True)
+
+
+def _amended_amount(terms: ContractTerms, amendment: Amendment) -> Decimal:
+    """The amount after an amendment: unchanged only when none is given. ("or" took a 0 for "no
+    change" and recorded an Amended event that changed nothing; Amendment refuses 0 now.)"""
+    if amendment.new_total_amount_krw is None:
+        return terms.total_amount_krw
+    return amendment.new_total_amount_krw
 
 
 def _months_after(start: date, months: int) -> date:
@@ -182,7 +201,7 @@ class Contract(LedgerAggregate):
         changed = msgspec.structs.replace(
             self.terms,
             end=amendment.new_end or self.terms.end,
-            total_amount_krw=amendment.new_total_amount_krw or self.terms.total_amount_krw,
+            total_amount_krw=_amended_amount(self.terms, amendment),
         )
         validate_terms(changed)
         self._amended(amendment=amendment)
@@ -238,6 +257,8 @@ class Contract(LedgerAggregate):
         self._require_agency()
         require(breach_ref in self.breach_refs, rules.SLA_BREACH_UNKNOWN, "breach_ref",
                 breach_ref=breach_ref)
+        bounds.amount(amount_krw, "amount_krw")
+        bounds.text(basis, "basis")
         require(amount_krw > 0 and bool(basis.strip()), rules.CONTRACT_TERMS, "amount_krw",
                 problem="a penalty needs a positive amount and its basis in the contract",
                 problem_ko="위약금은 양수 금액과 계약상 근거가 필요합니다")
@@ -286,6 +307,9 @@ class Contract(LedgerAggregate):
                 rules.CONTRACT_PERIOD, "effective",
                 problem="termination takes effect from today up to the contract's end",
                 problem_ko="해지 효력일은 오늘부터 계약 종료일 사이여야 합니다")
+        # 0 is a real answer here: nothing unpaid, or no deposit held.
+        bounds.amount(unpaid_fees_krw, "unpaid_fees_krw", zero_allowed=True)
+        bounds.amount(deposit_krw, "deposit_krw", zero_allowed=True)
         if ground is TerminationGround.AGENCY_NECESSITY:
             # The agency pays what is owed and the deposit (용역계약 일반조건 제8조).
             require(unpaid_fees_krw is not None and unpaid_fees_krw >= 0
@@ -310,6 +334,8 @@ class Contract(LedgerAggregate):
         if follow_up is FollowUp.RENEWED:
             require(self.status is ContractStatus.EXPIRED, rules.CONTRACT_FOLLOW_UP, "follow_up",
                     status=self.status.value)
+        # 0 passes here: contract.replacement-migration-budget refuses it, saying why.
+        bounds.amount(migration_budget_krw, "migration_budget_krw", zero_allowed=True)
         if follow_up is FollowUp.REPLACED:
             require(migration_budget_krw is not None and migration_budget_krw > 0,
                     rules.REPLACEMENT_MIGRATION_BUDGET, "procurement_id")
@@ -513,11 +539,12 @@ class Contract(LedgerAggregate):
     @event("Amended")
     def _amended(self, amendment: Amendment) -> None:
         self.amendments += 1
-        self.terms = msgspec.structs.replace(
-            self.terms,
-            end=amendment.new_end or self.terms.end,
-            total_amount_krw=amendment.new_total_amount_krw or self.terms.total_amount_krw,
-        )
+        with bounds.trusted():  # checked by the command; replaying must not check again
+            self.terms = msgspec.structs.replace(
+                self.terms,
+                end=amendment.new_end or self.terms.end,
+                total_amount_krw=_amended_amount(self.terms, amendment),
+            )
 
     @event("DisclosureAmended")
     def _disclosure_amended(self, amendment_number: int, automatic: bool) -> None:

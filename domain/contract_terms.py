@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import msgspec
 
+from domain import bounds
 from domain.values import LabelledEnum, PricingModel
 
 
@@ -47,6 +48,11 @@ class SlaTarget(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     target: Decimal
     """The level promised: a minimum where higher is better, otherwise a maximum."""
 
+    def __post_init__(self) -> None:
+        # Bounded by what the indicator can be (domain/bounds.py): a target of 140 % availability
+        # or -1 minutes is a typing error, and a NaN target makes every comparison raise.
+        check_indicator(self.indicator, self.target, "target")
+
 
 class SlaAnnex(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """<SLA 작성 항목>: target, scope, period, indicators and levels, grades, evaluation method and
@@ -60,6 +66,9 @@ class SlaAnnex(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     evaluation_method: str
     result_management: str
 
+    def __post_init__(self) -> None:
+        bounds.texts(self)
+
 
 class UnitPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A unit price of a metered fee (unit-price contract, Contract Rules art. 76-11)."""
@@ -67,6 +76,10 @@ class UnitPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     item: str
     unit: str
     price_krw: Decimal
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, default=bounds.LINE_LENGTH)
+        bounds.amount(self.price_krw, "price_krw", places=bounds.UNIT_PRICE_PLACES)
 
 
 class ContractedService(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -77,6 +90,10 @@ class ContractedService(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     provider_id: str
     provider_name: str
     service_type: str
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"name": bounds.NAME_LENGTH, "provider_name": bounds.NAME_LENGTH},
+                     default=bounds.ID_LENGTH)
 
 
 class ContractTerms(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -93,11 +110,23 @@ class ContractTerms(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     standard_form_used: bool
     deposit_krw: Decimal = Decimal(0)
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"subcontracted_parts": bounds.LINE_LENGTH})
+        # 0 passes here so validate_terms refuses it under its own rule (contract.terms).
+        bounds.amount(self.total_amount_krw, "total_amount_krw", zero_allowed=True)
+        # 0: no contract deposit (계약보증금 면제, e.g. a contract under the exemption threshold).
+        bounds.amount(self.deposit_krw, "deposit_krw", zero_allowed=True)
+
 
 class Incident(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     started: str
     recovery_minutes: int
     description: str
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"started": bounds.ID_LENGTH})
+        bounds.count(self.recovery_minutes, "recovery_minutes", bounds.MAX_RECOVERY_MINUTES,
+                     "minutes")
 
 
 class SlaFigures(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -114,12 +143,38 @@ class SlaFigures(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     support_handling_rate_percent: Decimal | None = None
     service_specific: dict[str, str] = msgspec.field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Every figure is checked for what it can physically be: NaN, ±Infinity, a negative
+        # time or 140 % would be recorded as evidence and compared against the SLA (a "-5 %"
+        # availability even recorded a breach).
+        for indicator in Indicator:
+            if indicator is not Indicator.RECOVERY:
+                check_indicator(indicator, getattr(self, indicator.value), indicator.value)
+        bounds.texts(self, default=bounds.NAME_LENGTH)
+
     def actual(self, indicator: Indicator) -> Decimal | None:
         if indicator is Indicator.RECOVERY:
             worst = max((incident.recovery_minutes for incident in self.incidents), default=None)
             return None if worst is None else Decimal(worst)
         value = getattr(self, indicator.value)
         return None if value is None else Decimal(value)
+
+
+def check_indicator(indicator: Indicator, value: Decimal | int | None, field: str) -> None:
+    """A figure or a target of ``indicator``: within what that indicator can be."""
+    if indicator in {Indicator.AVAILABILITY, Indicator.BACKUP, Indicator.SUPPORT_RATE}:
+        bounds.percentage(value, field)  # type: ignore[arg-type]
+    elif indicator is Indicator.SECURITY_EVENTS:
+        if isinstance(value, int) and not isinstance(value, bool):
+            bounds.count(value, field, bounds.MAX_SECURITY_EVENTS, "events")
+        else:
+            bounds.quantity(value, field, bounds.MAX_SECURITY_EVENTS, "events", places=0)
+    elif indicator is Indicator.RESPONSE_TIME:
+        bounds.quantity(value, field, bounds.MAX_RESPONSE_TIME_MS, "milliseconds")
+    elif indicator is Indicator.SUPPORT_HOURS:
+        bounds.quantity(value, field, bounds.MAX_SUPPORT_HOURS, "hours")
+    else:
+        bounds.quantity(value, field, bounds.MAX_RECOVERY_MINUTES, "minutes")
 
 
 class Breach(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -179,6 +234,9 @@ class EndNotice(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     contact: str
     """The responsible department and how to reach it."""
     channels: frozenset[NoticeChannel]
+
+    def __post_init__(self) -> None:
+        bounds.texts(self)
 
 
 class FollowUp(LabelledEnum):

@@ -19,7 +19,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import event
 
-from domain import rules
+from domain import bounds, rules
 from domain.actor import Role, current_context
 from domain.aggregate import LedgerAggregate, require_system
 from domain.requirements import (
@@ -75,6 +75,9 @@ class QuoteRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     due: date
     note: str
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"service_id": bounds.ID_LENGTH, "provider_id": bounds.ID_LENGTH})
+
 
 class Quote(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     service_id: str
@@ -83,16 +86,30 @@ class Quote(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     document_ref: str
     detail: str
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"service_id": bounds.ID_LENGTH, "document_ref": bounds.LINE_LENGTH})
+        # 0 passes here so the quote is refused under its own rule (quote.terms).
+        bounds.amount(self.amount_krw, "amount_krw", zero_allowed=True)
+
 
 class Criterion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     key: str
     label: str
     weight: Decimal
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"key": bounds.ID_LENGTH}, default=bounds.NAME_LENGTH)
+        bounds.percentage(self.weight, "weight")  # weights add up to 100
+
 
 class CandidateScore(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     service_id: str
     scores: dict[str, Decimal]
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, default=bounds.ID_LENGTH)
+        for score in self.scores.values():
+            bounds.percentage(score, "scores", range_ruled=True)  # evaluation.scores: 0-100
 
 
 class Evaluation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -119,6 +136,9 @@ class Exclusion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reason: str
     evidence: str | None
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"service_id": bounds.ID_LENGTH, "clause": bounds.ID_LENGTH})
+
 
 class LiveService(msgspec.Struct, frozen=True):
     """A candidate's state in the catalogue now (read from its DigitalService when a quote is
@@ -139,8 +159,12 @@ class Procurement(LedgerAggregate):
     @classmethod
     def open(cls, *, agency_id: str, reference: str, title: str,
              fiscal_year: int) -> Procurement:
-        for name, text in (("agency_id", agency_id), ("reference", reference), ("title", title)):
+        for name, text, limit in (("agency_id", agency_id, bounds.ID_LENGTH),
+                                  ("reference", reference, 100),  # procurements.reference
+                                  ("title", title, bounds.LINE_LENGTH)):
+            bounds.text(text, name, limit)
             require(bool(text.strip()), rules.PROCUREMENT_TEXT_REQUIRED, name, name=name)
+        bounds.count(fiscal_year, "fiscal_year", 9999, "years")
         actor = current_context().actor
         if actor.role is not Role.AGENCY or actor.agency_id != agency_id.strip():
             refuse(rules.AUTH_NOT_OWNER, "agency_id", kind="procurement", kind_ko="조달 건",

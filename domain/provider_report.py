@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import event
 
-from domain import rules
+from domain import bounds, rules
 from domain.actor import Role, current_context
 from domain.aggregate import LedgerAggregate, require_system
 from domain.deadlines import half_end, report_overdue_on
@@ -38,6 +38,13 @@ class ReportedContract(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     amount_krw: Decimal
     via_mall: bool
     ledger_contract_id: str | None = None
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"agency_name": bounds.NAME_LENGTH,
+                            "contract_reference": bounds.LINE_LENGTH}, default=bounds.ID_LENGTH)
+        # 0 passes here: report.contract-line asks only for an amount that is not negative (a
+        # contract line without fees, e.g. a free pilot, is still reported).
+        bounds.amount(self.amount_krw, "amount_krw", zero_allowed=True)
 
 
 class SemiannualReport(LedgerAggregate):

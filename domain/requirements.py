@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import msgspec
 
-from domain import rules
+from domain import bounds, rules
 from domain.rules import require
 from domain.values import (
     CertificationKind,
@@ -41,6 +41,10 @@ class BudgetLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     item: BudgetItem
     amount_krw: Decimal
 
+    def __post_init__(self) -> None:
+        # 0 passes here so validate_budget refuses it under its own rule (procurement.budget-lines).
+        bounds.amount(self.amount_krw, "amount_krw", zero_allowed=True)
+
 
 class Budget(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     lines: tuple[BudgetLine, ...]
@@ -55,6 +59,10 @@ class Budget(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return sum((line.amount_krw for line in self.lines if line.item is item), Decimal(0))
 
 
+MAX_USAGE_MONTHS = 1200
+"""A century: long-term continuing contracts run for years, never for this long."""
+
+
 class SlaMinimums(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The least service level the agency accepts (7-1); None: no minimum for that indicator."""
 
@@ -64,6 +72,17 @@ class SlaMinimums(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     backup_compliance_percent: Decimal | None = None
     max_support_handling_hours: Decimal | None = None
     support_handling_rate_percent: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("availability_percent", "backup_compliance_percent",
+                     "support_handling_rate_percent"):
+            bounds.percentage(getattr(self, name), name, range_ruled=True)
+        bounds.count(self.max_recovery_minutes, "max_recovery_minutes",
+                     bounds.MAX_RECOVERY_MINUTES, "minutes")
+        bounds.count(self.max_response_time_ms, "max_response_time_ms",
+                     int(bounds.MAX_RESPONSE_TIME_MS), "milliseconds")
+        bounds.quantity(self.max_support_handling_hours, "max_support_handling_hours",
+                        bounds.MAX_SUPPORT_HOURS, "hours")
 
 
 class Requirements(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -97,6 +116,13 @@ class Requirements(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     """9-2."""
     migration_support: str = ""
     """9-3: support for moving the service and its data in and out."""
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"functional_requirements": bounds.LINE_LENGTH,
+                            "mandatory_security_items": bounds.LINE_LENGTH})
+        bounds.count(self.usage_months, "usage_months", MAX_USAGE_MONTHS, "months")
+        # 0 passes here so validate_requirements refuses it as a missing section.
+        bounds.amount(self.budget_krw, "budget_krw", zero_allowed=True)
 
 
 class Clause(enum.Enum):

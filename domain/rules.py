@@ -23,6 +23,7 @@ class Outcome(enum.StrEnum):
     UNAUTHENTICATED = "unauthenticated"  # 401
     FORBIDDEN = "forbidden"  # 403
     MALFORMED = "malformed"  # the request could not be decoded: 400
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body that is not JSON: 415
 
 
 @dataclass(frozen=True, slots=True)
@@ -715,6 +716,66 @@ REPORT_CONTRACT_LINE = _rule(
     "starts and an amount that is not negative.",
     "계약 {reference}: 기관명, 계약번호, 시작 이후 종료되는 기간, 음수가 아닌 금액이 필요합니다.",
     _NOTICE_9,
+)
+
+# --- Input bounds and request limits (domain/bounds.py, api/limits.py) -------------------------
+_BOUNDS = "dsledger input bounds (RFC 9457 problem; domain/bounds.py)"
+INPUT_AMOUNT = _rule(
+    "input.amount", Outcome.INVALID,
+    "{name} must be a finite amount in won, {minimum}, at most {maximum}, with at most "
+    "{places} decimal places; {value} is not.",
+    "{name}은(는) {minimum_ko}, {maximum}원 이하이고 소수점 이하 {places}자리 이내인 유한한 "
+    "금액이어야 합니다. {value}은(는) 허용되지 않습니다.",
+    _BOUNDS,
+)
+INPUT_PERCENTAGE = _rule(
+    "input.percentage", Outcome.INVALID,
+    "{name} must be a finite percentage from 0 to 100 with at most {places} decimal places; "
+    "{value} is not.",
+    "{name}은(는) 0에서 100 사이, 소수점 이하 {places}자리 이내의 백분율이어야 합니다. "
+    "{value}은(는) 허용되지 않습니다.",
+    _BOUNDS,
+)
+INPUT_QUANTITY = _rule(
+    "input.quantity", Outcome.INVALID,
+    "{name} must be a finite number of {unit} from 0 to {maximum} with at most {places} decimal "
+    "places; {value} is not.",
+    "{name}은(는) 0에서 {maximum} 사이({unit}), 소수점 이하 {places}자리 이내의 수여야 합니다. "
+    "{value}은(는) 허용되지 않습니다.",
+    _BOUNDS,
+)
+INPUT_TEXT = _rule(
+    "input.text", Outcome.INVALID,
+    "{name} must be text of at most {maximum} characters without NUL or control characters "
+    "(tab, line feed and carriage return aside): {problem}.",
+    "{name}은(는) {maximum}자 이내이며 NUL이나 제어 문자(탭·줄바꿈 제외)가 없는 글이어야 합니다: "
+    "{problem_ko}.",
+    _BOUNDS,
+)
+REQUEST_TOO_DEEP = _rule(
+    "request.too-deep", Outcome.MALFORMED,
+    "The JSON body nests arrays and objects more than {limit} levels deep.",
+    "JSON 본문의 배열·객체 중첩이 {limit}단계를 넘습니다.",
+    _BOUNDS,
+)
+REQUEST_TOO_LARGE = _rule(
+    "request.too-large", Outcome.MALFORMED,
+    "The body is larger than {limit} bytes.",
+    "본문이 {limit}바이트를 넘습니다.",
+    _BOUNDS,
+)
+REQUEST_MEDIA_TYPE = _rule(
+    "request.media-type", Outcome.UNSUPPORTED_MEDIA_TYPE,
+    "A request body must be JSON (Content-Type: application/json); {media_type} is not accepted.",
+    "요청 본문은 JSON(Content-Type: application/json)이어야 합니다. {media_type}은(는) 받지 "
+    "않습니다.",
+    _BOUNDS,
+)
+REQUEST_PARAMETER_TEXT = _rule(
+    "request.parameter-text", Outcome.MALFORMED,
+    "The query parameter {name} contains NUL or a control character.",
+    "질의 매개변수 {name}에 NUL 또는 제어 문자가 들어 있습니다.",
+    _BOUNDS,
 )
 
 # --- Requests, authentication, concurrency ----------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import msgspec
 
-from domain import rules
+from domain import bounds, rules
 from domain.rules import refuse, require
 from domain.text import normalise
 from domain.values import (
@@ -142,6 +142,12 @@ class SearchConditions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     certification: frozenset[CertificationKind] = frozenset()
     document: frozenset[DocumentKind] = frozenset()
     support_channel: frozenset[SupportChannel] = frozenset()
+
+    def __post_init__(self) -> None:
+        # NUL and control characters: PostgreSQL refuses NUL in a query parameter outright (500),
+        # and a recorded search keeps its keywords as evidence. The length has its own rule
+        # (search.keywords, in validate_conditions).
+        bounds.text(self.keywords, "keywords", bounds.TEXT_LENGTH)
 
     def used_filters(self) -> dict[Filter, frozenset[enum.Enum] | bool]:
         used: dict[Filter, frozenset[enum.Enum] | bool] = {}

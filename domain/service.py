@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 import msgspec
 from eventsourcing.domain import event
 
-from domain import rules
+from domain import bounds, rules
 from domain.actor import current_context
 from domain.aggregate import LedgerAggregate
 from domain.rules import refuse, require
@@ -45,6 +45,9 @@ class InnovationDesignation(msgspec.Struct, frozen=True, forbid_unknown_fields=T
     valid_from: date
     valid_until: date
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, default=bounds.ID_LENGTH)
+
 
 def service_id_for(notice_number: str) -> UUID:
     """A selection notice names exactly one service, so its number fixes the service's id: the same
@@ -67,6 +70,7 @@ class DigitalService(LedgerAggregate):
         valid_until: date,
         profile: ServiceProfile,
     ) -> DigitalService:
+        bounds.text(notice_number, "notice_number", bounds.ID_LENGTH)
         require(bool(notice_number.strip()), rules.SERVICE_TEXT_REQUIRED, "notice_number",
                 name="notice_number")
         require(valid_until > selection_date, rules.SERVICE_SELECTION_VALIDITY, "valid_until")
@@ -99,6 +103,7 @@ class DigitalService(LedgerAggregate):
         self._info_changed(changes=changes)
 
     def list_in_mall(self, contract_number: str, listed_on: date) -> None:
+        bounds.text(contract_number, "contract_number", bounds.ID_LENGTH)
         self._require_active(action="listed in the Digital Service Mall",
                              action_ko="디지털서비스몰에 등록할")
         require(bool(contract_number.strip()), rules.SERVICE_TEXT_REQUIRED, "contract_number",
@@ -236,7 +241,8 @@ class DigitalService(LedgerAggregate):
     def _info_changed(self, changes: list[FieldChange]) -> None:
         builtins = msgspec.to_builtins(self.profile)
         builtins.update({change.field: change.after for change in changes})
-        self.profile = msgspec.convert(builtins, ServiceProfile)
+        with bounds.trusted():  # checked by the command; replaying must not check again
+            self.profile = msgspec.convert(builtins, ServiceProfile)
 
     @event("MallListed")
     def _mall_listed(self, contract_number: str, listed_on: date) -> None:

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import msgspec
 
+from domain import bounds
+
 
 class LabelledEnum(enum.Enum):
     """Plain (not str) enums, so the event transcoder stores them by value and restores the enum."""
@@ -137,6 +139,16 @@ class PricePlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     unit: str
     """What one unit is: a month, a vCPU-hour, a user-month, a GB-month…"""
 
+    def __post_init__(self) -> None:
+        bounds.texts(self, default=bounds.LINE_LENGTH)
+        # NaN, negatives and a metered 0 are refused by validate_profile under its own rule
+        # (service.price-plan) on every path that records a profile; here, the upper bound and
+        # the places. 0 is a published price: a free flat or prepaid plan.
+        price = self.unit_price_krw
+        if isinstance(price, Decimal) and price.is_finite() and price >= 0:
+            bounds.amount(price, "unit_price_krw", zero_allowed=True,
+                          places=bounds.UNIT_PRICE_PLACES)
+
 
 class ResellerPartnership(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """For a reseller (중개제공자): the original provider and the validity of their contract."""
@@ -144,6 +156,9 @@ class ResellerPartnership(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     original_provider_name: str
     valid_from: date
     valid_until: date
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, default=bounds.NAME_LENGTH)
 
 
 class ServiceProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -172,6 +187,12 @@ class ServiceProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     spec: dict[str, str] = msgspec.field(default_factory=dict)
     """The detailed specification by service type (vCPU, storage, supported browsers…)."""
 
+    def __post_init__(self) -> None:
+        # Names and ids go to the catalogue view's String(200) / String(64) columns.
+        bounds.texts(self, {"name": bounds.NAME_LENGTH, "provider_id": bounds.ID_LENGTH,
+                            "provider_name": bounds.NAME_LENGTH, "description": bounds.TEXT_LENGTH,
+                            "spec": bounds.LINE_LENGTH}, default=bounds.LINE_LENGTH)
+
 
 class Certification(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: CertificationKind
@@ -179,3 +200,6 @@ class Certification(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     issuer: str
     valid_from: date
     valid_until: date
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"number": bounds.ID_LENGTH}, default=bounds.NAME_LENGTH)

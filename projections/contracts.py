@@ -51,8 +51,8 @@ def fold(record: Record, name: str, event: Any) -> None:
     if name == "Amended":
         amendment = entry["amendment"]
         record["terms"]["end"] = amendment["new_end"] or record["terms"]["end"]
-        record["terms"]["total_amount_krw"] = (amendment["new_total_amount_krw"]
-                                               or record["terms"]["total_amount_krw"])
+        if amendment["new_total_amount_krw"] is not None:  # as the aggregate: None is no change
+            record["terms"]["total_amount_krw"] = amendment["new_total_amount_krw"]
 
 
 class ContractView(View):

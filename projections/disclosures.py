@@ -56,8 +56,8 @@ class DisclosureView(View):
             amendment = event_data(event)["amendment"]
             terms = dict(row["latest_terms"])
             terms["end"] = amendment["new_end"] or terms["end"]
-            terms["total_amount_krw"] = (amendment["new_total_amount_krw"]
-                                         or terms["total_amount_krw"])
+            if amendment["new_total_amount_krw"] is not None:  # None, not 0, is no change
+                terms["total_amount_krw"] = amendment["new_total_amount_krw"]
             values.update(latest_terms=terms)
         elif name == "DisclosureAmended":
             terms = row["latest_terms"]

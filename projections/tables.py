@@ -5,6 +5,10 @@ The event store's own tables belong to the eventsourcing library and are never t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,11 +24,45 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
+from domain.bounds import MAX_KRW, UNIT_PRICE_PLACES
 from domain.values import CertificationKind, DocumentKind, SupportChannel, SupportKind
 
 metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and always read back timezone-aware (UTC) on both databases.
+
+    PostgreSQL keeps the offset (timestamptz); SQLite has no such type, so SQLAlchemy stores the
+    wall time and drops the offset, and a read came back naive ("2026-03-01T15:04:19.166987") and
+    was answered without an offset. Here every moment is converted to UTC before it is stored, so
+    the naive wall time SQLite keeps is UTC and is read back as such. The column's DDL is that of
+    DateTime(timezone=True): no migration is needed for it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            return value  # type: ignore[no-any-return]  # e.g. a SQL expression's literal
+        # A naive moment is taken as UTC (what SQLite held before); an aware one is converted.
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 projection_tracking = Table(
     "projection_tracking",
@@ -32,6 +70,42 @@ projection_tracking = Table(
     Column("view", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
 )
+
+
+KRW_PLACES = UNIT_PRICE_PLACES
+"""Places an amount column keeps: sums are whole won, but a column that keeps the 전 a unit price
+may have never rounds a value silently (PostgreSQL's NUMERIC(20, 0) rounded)."""
+KRW_PRECISION = len(str(int(MAX_KRW))) + 2 + KRW_PLACES
+"""Digits of an amount column: MAX_KRW (16 digits) and its places, and two digits more, so the
+largest amount the domain accepts always fits (issue 14: NUMERIC(20, 0) refused 1e25 after the
+domain had recorded it, and the disclosures view stopped on it for good)."""
+
+
+class KrwAmount(TypeDecorator[Decimal]):
+    """A sum in won, exactly as recorded, on both databases: NUMERIC(20, 2) on PostgreSQL; text on
+    SQLite, whose NUMERIC affinity keeps only 15 significant digits (999,999,999,999,999.99 would
+    read back as 1,000,000,000,000,000). Read back without trailing zeros: 240000000, 0.35."""
+
+    impl = Numeric(KRW_PRECISION, KRW_PLACES)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(KRW_PRECISION + 2))
+        return dialect.type_descriptor(Numeric(KRW_PRECISION, KRW_PLACES))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return format(Decimal(value), "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        amount = Decimal(str(value))
+        if amount == amount.to_integral_value():
+            return amount.quantize(Decimal(1))
+        return amount.normalize()
 
 
 def certification_column(kind: CertificationKind) -> str:
@@ -82,8 +156,8 @@ catalogue_services = Table(
     Column("search_text", Text, nullable=False),
     Column("selection_date", Date, nullable=False),
     Column("valid_until", Date, nullable=False),
-    Column("registered_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("profile", JSON, nullable=False),
     Column("certifications", JSON, nullable=False),
     Column("innovation", JSON),
@@ -132,8 +206,8 @@ procurements = Table(
     Column("candidate_count", Integer, nullable=False),
     Column("awarded_service_ids", JSON, nullable=False),
     Column("record", JSON, nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_procurements_agency", "agency_id", "opened_at"),
@@ -150,8 +224,8 @@ procurement_requests = Table(
     Column("service_name", String(200), nullable=False),
     Column("due", Date, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
-    Column("answered_at", DateTime(timezone=True)),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("answered_at", UtcDateTime()),
     Column("position", BigInteger, nullable=False),
     Index("ix_procurement_requests_provider", "provider_id", "status", "due"),
 )
@@ -177,8 +251,8 @@ contracts = Table(
     Column("at_risk", Boolean, nullable=False),
     Column("follow_up", String(16)),
     Column("record", JSON, nullable=False),
-    Column("concluded_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("concluded_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_contracts_agency", "agency_id", "concluded_at"),
@@ -204,8 +278,8 @@ inspections = Table(
     Column("due", Date, nullable=False),
     Column("outcome", String(16)),
     Column("record", JSON, nullable=False),
-    Column("scheduled_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("scheduled_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_inspections_service", "service_id", "due"),
@@ -222,7 +296,7 @@ semiannual_reports = Table(
     Column("overdue_on", Date, nullable=False),
     Column("late", Boolean),
     Column("contracts", JSON, nullable=False),
-    Column("submitted_at", DateTime(timezone=True)),
+    Column("submitted_at", UtcDateTime()),
     Column("position", BigInteger, nullable=False),
     Index("ix_semiannual_reports_provider", "provider_id", "year", "half"),
 )
@@ -238,7 +312,7 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("headers", JSON),
     Column("body", LargeBinary),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     # The request's trace in the log: every attempt records its events under this correlation id,
     # all after this position (the log's head when the key was first claimed).
     Column("correlation_id", String(100)),
@@ -284,7 +358,7 @@ disclosures = Table(
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=False),
     Column("pricing_model", String(16), nullable=False),
-    Column("amount_krw", Numeric(20, 0), nullable=False),
+    Column("amount_krw", KrwAmount(), nullable=False),
     Column("status", String(16), nullable=False),
     # A row exists from conclusion; it is public only from the registration on.
     Column("public", Boolean, nullable=False),
@@ -325,7 +399,7 @@ tree_heads = Table(
     metadata,
     Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
     Column("root_hash", LargeBinary(32), nullable=False),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("signature", LargeBinary(64), nullable=False),
     # The C2SP signed note the signature belongs to; NULL for heads signed before checkpoints.

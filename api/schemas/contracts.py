@@ -11,7 +11,7 @@ import msgspec
 from msgspec import Meta
 
 from api.schemas.common import Line, LongText, Reason
-from api.schemas.procurements import Krw, ServiceRef
+from api.schemas.procurements import Hours, Krw, Milliseconds, Percent, ServiceRef
 from domain.contract import Amendment, Settlement
 from domain.contract_terms import (
     ContractKind,
@@ -29,6 +29,11 @@ Text = Annotated[str, Meta(min_length=1, max_length=2000)]
 Short = Annotated[str, Meta(min_length=1, max_length=200)]
 BreachRef = Annotated[str, Meta(pattern=r"^R[0-9]{1,6}:[0-9a-f-]{36}:[a-z_]{1,40}$",
                                 description="R<report>:<service id>:<indicator>")]
+
+
+KrwOrNone = Annotated[Decimal, Meta(
+    description="Korean won, 0 (none) to 1,000,000,000,000,000, at most 2 decimal places "
+                "(rule input.amount)")]
 
 
 def _convert(body: msgspec.Struct, kind: type[Any]) -> Any:
@@ -68,7 +73,7 @@ class ContractTermsBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     data_return_clause: LongText
     lock_in_clause: LongText
     standard_form_used: bool
-    deposit_krw: Krw = Decimal(0)
+    deposit_krw: KrwOrNone = Decimal(0)
 
     def to_domain(self) -> ContractTerms:
         return _convert(self, ContractTerms)  # type: ignore[no-any-return]
@@ -105,13 +110,13 @@ class SlaReportRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     service_id: ServiceRef
     period_start: date
     period_end: date
-    availability_percent: Decimal | None = None
+    availability_percent: Percent | None = None
     incidents: Annotated[list[IncidentBody], Meta(max_length=1000)] = []
-    security_events: Annotated[int, Meta(ge=0)] | None = None
-    response_time_ms: Decimal | None = None
-    backup_compliance_percent: Decimal | None = None
-    support_handling_hours: Decimal | None = None
-    support_handling_rate_percent: Decimal | None = None
+    security_events: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    response_time_ms: Milliseconds | None = None
+    backup_compliance_percent: Percent | None = None
+    support_handling_hours: Hours | None = None
+    support_handling_rate_percent: Percent | None = None
     service_specific: Annotated[dict[Short, Short], Meta(max_length=50)] = {}
 
     def figures(self) -> SlaFigures:
@@ -150,9 +155,9 @@ class EndNoticeRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
 
 
 class SettlementBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    costs_krw: Decimal
-    interest_krw: Decimal
-    value_change_krw: Decimal
+    costs_krw: KrwOrNone
+    interest_krw: KrwOrNone
+    value_change_krw: KrwOrNone
 
 
 class RescissionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -168,8 +173,8 @@ class TerminationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True
     ground: TerminationGround
     effective: date
     reason: Reason
-    unpaid_fees_krw: Decimal | None = None
-    deposit_krw: Decimal | None = None
+    unpaid_fees_krw: KrwOrNone | None = None
+    deposit_krw: KrwOrNone | None = None
 
 
 class FollowUpRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -41,11 +41,18 @@ from domain.values import (
     SupportKind,
 )
 
-Krw = Annotated[Decimal, Meta(description="Korean won; the ledger refuses zero or negative sums")]
+# msgspec 0.23 cannot constrain a Decimal (ge/le are for int and float only), so a Decimal's bounds
+# are stated here for the OpenAPI document and enforced by the domain (domain/bounds.py, 422).
+Krw = Annotated[Decimal, Meta(
+    description="Korean won: more than 0, at most 1,000,000,000,000,000, at most 2 decimal places "
+                "(rule input.amount); NaN and Infinity are refused",
+    extra_json_schema={"x-minimum-exclusive": 0, "x-maximum": "1000000000000000"})]
 ServiceRef = Annotated[str, Meta(min_length=36, max_length=36,
                                  pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
                                  description="A service id from the saved search's results")]
-Percent = Annotated[Decimal, Meta(description="0 to 100")]
+Percent = Annotated[Decimal, Meta(
+    description="A percentage, 0 to 100, at most 6 decimal places (rule input.percentage)",
+    extra_json_schema={"x-minimum": 0, "x-maximum": 100})]
 
 
 def _convert(body: msgspec.Struct, kind: type[Any]) -> Any:
@@ -72,13 +79,18 @@ class BudgetRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def to_domain(self) -> Budget:
         return _convert(self, Budget)  # type: ignore[no-any-return]
 
+Hours = Annotated[Decimal, Meta(description="Hours, 0 to 8,760 (a year), at most 3 decimal places "
+                                            "(rule input.quantity)")]
+Milliseconds = Annotated[Decimal, Meta(description="Milliseconds, 0 to 86,400,000 (a day), at "
+                                                   "most 3 decimal places (rule input.quantity)")]
+
 
 class SlaMinimumsBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     availability_percent: Percent | None = None
-    max_recovery_minutes: Annotated[int, Meta(ge=1)] | None = None
-    max_response_time_ms: Annotated[int, Meta(ge=1)] | None = None
+    max_recovery_minutes: Annotated[int, Meta(ge=1, le=525_600)] | None = None
+    max_response_time_ms: Annotated[int, Meta(ge=1, le=86_400_000)] | None = None
     backup_compliance_percent: Percent | None = None
-    max_support_handling_hours: Decimal | None = None
+    max_support_handling_hours: Hours | None = None
     support_handling_rate_percent: Percent | None = None
 
 

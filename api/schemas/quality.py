@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -11,6 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from api.schemas.common import LongText, Reason
+from api.schemas.contracts import KrwOrNone
 from domain.provider_report import ReportedContract
 from domain.quality import (
     ContinuousTrigger,
@@ -83,7 +83,7 @@ class ReportedContractBody(msgspec.Struct, frozen=True, forbid_unknown_fields=Tr
     contract_reference: Annotated[str, Meta(min_length=1, max_length=100)]
     start: date
     end: date
-    amount_krw: Decimal
+    amount_krw: KrwOrNone
     via_mall: bool
     ledger_contract_id: UUID | None = None
 
