@@ -124,7 +124,11 @@ class Contract(LedgerAggregate):
     # --- ⑥ conclusion ------------------------------------------------------------------------
     @classmethod
     def conclude(cls, procurement: Procurement, services: Sequence[ContractedService],
-                 active: dict[str, bool], terms: ContractTerms) -> Contract:
+                 active: dict[str, bool], terms: ContractTerms,
+                 mall_listed: dict[str, bool]) -> Contract:
+        """``active`` and ``mall_listed`` say, per awarded service, what its DigitalService says
+        now: the award's checks were made then, and a service can be suspended or delisted from
+        the Mall between the award and the conclusion."""
         _require_agency(procurement.agency_id)
         require(procurement.status is ProcurementStatus.AWARDED, rules.CONTRACT_NEEDS_AWARD,
                 "procurement_id")
@@ -135,6 +139,8 @@ class Contract(LedgerAggregate):
             if not active[service.service_id]:
                 refuse(rules.SERVICE_NOT_ACTIVE, "service_ids", status="not active",
                        status_ko="비활성", action="contracted", action_ko="계약할")
+        if procurement.method is ProcurementMethod.CENTRAL:
+            _require_mall_listed(services, mall_listed)
         validate_terms(terms)
         contract = cls(origin=f"procurement:{procurement.id}", agency_id=procurement.agency_id,
                        procurement_id=str(procurement.id), previous_contract_id=None,
@@ -146,7 +152,7 @@ class Contract(LedgerAggregate):
 
     @classmethod
     def renewal_of(cls, previous: Contract, active: dict[str, bool],
-                   terms: ContractTerms) -> Contract:
+                   terms: ContractTerms, mall_listed: dict[str, bool]) -> Contract:
         """재계약: the same services of the same provider, after the previous one expired."""
         _require_agency(previous.agency_id)
         require(previous.status is ContractStatus.EXPIRED and previous.follow_up is None,
@@ -155,6 +161,10 @@ class Contract(LedgerAggregate):
             if not active[service.service_id]:
                 refuse(rules.SERVICE_NOT_ACTIVE, "service_ids", status="not active",
                        status_ko="비활성", action="contracted", action_ko="계약할")
+        if previous.method is ProcurementMethod.CENTRAL:
+            # A central renewal is a new delivery request on the Mall, so the service must
+            # still be listed there.
+            _require_mall_listed(previous.services, mall_listed)
         validate_terms(terms)
         require(terms.start > previous.terms.end, rules.CONTRACT_PERIOD, "start",
                 problem="a renewal starts after the previous contract ended",
@@ -611,6 +621,15 @@ class Contract(LedgerAggregate):
     @event("ImprovementOverdue")
     def _improvement_overdue(self, breach_ref: str) -> None:
         self.overdue_improvements.add(breach_ref)
+
+
+def _require_mall_listed(services: Sequence[ContractedService],
+                         mall_listed: dict[str, bool]) -> None:
+    """A delivery request (납품요구) can only be made for a service listed in the Digital Service
+    Mall at the moment the contract is concluded, not merely when it was awarded."""
+    unlisted = [s.name for s in services if not mall_listed.get(s.service_id, False)]
+    require(not unlisted, rules.CONTRACT_CENTRAL_MALL_LISTED, "service_ids",
+            services=", ".join(unlisted))
 
 
 def _require_agency(agency_id: str) -> None:

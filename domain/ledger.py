@@ -603,18 +603,21 @@ class Ledger(Application[UUID]):
                     for service_id in procurement.awarded_service_ids]
         contracted = [_contracted(service) for service in services]
         active = {str(service.id): service.is_searchable for service in services}
+        listed = {str(service.id): service.mall_contract_number is not None
+                  for service in services}
         return self._create(
-            context, lambda: Contract.conclude(procurement, contracted, active, terms),
+            context, lambda: Contract.conclude(procurement, contracted, active, terms, listed),
             rules.CONTRACT_ALREADY_CONCLUDED, origin=f"procurement {procurement_id}")
 
     def renew_contract(self, context: CommandContext, contract_id: UUID,
                        terms: ContractTerms) -> CommandResult:
         """재계약: a new contract with the same provider, linked both ways, saved together."""
         previous = self.load(Contract, contract_id)
-        active = {s.service_id: self.live_service(s.service_id).active
-                  for s in previous.services}
+        live = {s.service_id: self.live_service(s.service_id) for s in previous.services}
+        active = {service_id: service.active for service_id, service in live.items()}
+        listed = {service_id: service.mall_listed for service_id, service in live.items()}
         with acting(context):
-            renewal = Contract.renewal_of(previous, active, terms)
+            renewal = Contract.renewal_of(previous, active, terms, listed)
             previous.choose_follow_up(FollowUp.RENEWED, str(renewal.id))
         try:
             recordings = self.save(previous, renewal)

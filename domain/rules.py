@@ -634,6 +634,23 @@ CONTRACT_NOT_DISPOSED = _rule(
     _DECREE_19 + "; " + _GUIDE_9,
 )
 
+# Rules that close gaps found on a running ledger (issue 15): kept together in this block.
+_GUIDE_4_CENTRAL = (
+    "Guideline step ④ procurement method: a delivery request only for services listed in the "
+    "Digital Service Mall (④ 중앙조달: 디지털서비스몰에 등록된 디지털서비스에 대해 납품요구); "
+    "PPS Act Decree art. 16"
+)
+
+CONTRACT_CENTRAL_MALL_LISTED = _rule(
+    "contract.central-mall-listed", Outcome.CONFLICT,
+    "A central-procurement contract is a delivery request on the Digital Service Mall, so every "
+    "service must be listed there when it is concluded; not listed now: {services}. Conclude it "
+    "as a negotiated contract (self procurement) instead.",
+    "중앙조달 계약은 디지털서비스몰 납품요구이므로 체결 시점에 모든 서비스가 몰에 등록되어 있어야 "
+    "합니다. 현재 미등록: {services}. 자체조달(수의계약)로 체결하십시오.",
+    _GUIDE_4_CENTRAL,
+)
+
 # --- Quality inspections (SPEC §2) and provider reporting (SPEC §5) --------------------------
 _NOTICE_9 = "Notice on digital-service selection art. 9(1) (고시 제9조, 계약정보의 제출)"
 
