@@ -209,9 +209,17 @@ class Contract(LedgerAggregate):
     def submit_sla_report(self, service_id: str, figures: SlaFigures) -> list[Breach]:
         service = self._service(service_id)
         _require_provider(service.provider_id)
-        self._require_status(ContractStatus.ACTIVE)
+        # A terminated contract (해지) stays valid until its effective date and an expired one was
+        # valid to its end: the service given until then is still reported and measured. A
+        # rescinded one (해제) counts as never made, so nothing is reported on it.
+        require(self.status in _SERVICE_WAS_GIVEN, rules.CONTRACT_STATE,
+                status=self.status.value, expected="active, terminated or expired")
         require(self.terms.start <= figures.period_start <= figures.period_end <= self.terms.end,
                 rules.SLA_REPORT_PERIOD, "period_end")
+        if self.terminated_effective is not None:
+            require(figures.period_end <= self.terminated_effective,
+                    rules.SLA_REPORT_AFTER_TERMINATION, "period_end",
+                    effective=self.terminated_effective.isoformat())
         require(figures.period_end < current_context().today, rules.SLA_REPORT_PERIOD,
                 "period_end")
         report_number = self.sla_reports + 1
@@ -225,7 +233,15 @@ class Contract(LedgerAggregate):
 
     def request_improvement(self, breach_ref: str, deadline: date, request: str) -> None:
         self._require_agency()
-        self._require_status(ContractStatus.ACTIVE)
+        if self.status is ContractStatus.TERMINATED:
+            # Until the termination takes effect the provider still owes the agreed level.
+            assert self.terminated_effective is not None
+            require(current_context().today <= self.terminated_effective
+                    and deadline <= self.terminated_effective,
+                    rules.SLA_REPORT_AFTER_TERMINATION, "deadline",
+                    effective=self.terminated_effective.isoformat())
+        else:
+            self._require_status(ContractStatus.ACTIVE)
         require(breach_ref in self.breach_refs, rules.SLA_BREACH_UNKNOWN, "breach_ref",
                 breach_ref=breach_ref)
         require(breach_ref not in self.improvement_deadlines, rules.IMPROVEMENT_STATE, "breach_ref",
@@ -621,6 +637,11 @@ class Contract(LedgerAggregate):
     @event("ImprovementOverdue")
     def _improvement_overdue(self, breach_ref: str) -> None:
         self.overdue_improvements.add(breach_ref)
+
+
+_SERVICE_WAS_GIVEN = frozenset({ContractStatus.ACTIVE, ContractStatus.TERMINATED,
+                                ContractStatus.EXPIRED})
+"""The states in which the contract was in force for some period that can be reported on."""
 
 
 def _require_mall_listed(services: Sequence[ContractedService],

@@ -651,6 +651,16 @@ CONTRACT_CENTRAL_MALL_LISTED = _rule(
     _GUIDE_4_CENTRAL,
 )
 
+SLA_REPORT_AFTER_TERMINATION = _rule(
+    "sla.after-termination", Outcome.INVALID,
+    "The contract was terminated with effect from {effective}: it was in force, and SLA reports, "
+    "improvement requests and their deadlines concern the service, only up to that date.",
+    "계약이 {effective}자로 해지되었으므로 그날까지만 효력이 있습니다. SLA 보고와 개선 요구(기한 "
+    "포함)는 그 이전 기간에 대해서만 할 수 있습니다.",
+    _GUIDE_9 + ": 계약 해지 — 해지 시점까지의 계약은 유효한 것으로 처리하고, 남은 계약기간을 취소; "
+    + _GUIDE_8,
+)
+
 # --- Quality inspections (SPEC §2) and provider reporting (SPEC §5) --------------------------
 _NOTICE_9 = "Notice on digital-service selection art. 9(1) (고시 제9조, 계약정보의 제출)"
 

@@ -4,15 +4,35 @@ with its own rule, and nothing recorded by the refusal. On SQLite and PostgreSQL
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
+import msgspec
+import pytest
+
 from domain import rules
+from domain.contract import Settlement
+from domain.contract_terms import TerminationGround
 from domain.procurement import ProcurementMethod
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
 from tests.contract.conftest import AGENCY, awarded, terms
-from tests.contract.test_contract_rules import act, agency_on, load, refused
+from tests.contract.test_contract_rules import (
+    act,
+    agency_on,
+    figures,
+    load,
+    provider_on,
+    refused,
+)
 from tests.procurement.conftest import OPERATOR, context
+
+
+@pytest.fixture
+def concluded(runtime: Runtime, reader: CatalogueReader, catalogue: dict[str, str]) -> UUID:
+    """The joint self-procurement contract of tests/contract: 2026-04-01 to 2026-12-31."""
+    pid = awarded(runtime, reader, catalogue)
+    return runtime.ledger.conclude_contract(AGENCY, pid, terms()).aggregate_id
 
 
 # --- 1. a delivery request only for Mall-listed services --------------------------------------
@@ -38,3 +58,43 @@ def test_a_central_renewal_is_a_new_delivery_request_and_needs_the_mall_listing(
     refused(runtime, rules.CONTRACT_CENTRAL_MALL_LISTED, lambda: runtime.ledger.renew_contract(
         agency_on(date(2027, 1, 1)), cid, renewal_terms))
     assert load(runtime, cid).follow_up is None
+
+
+# --- 2. termination keeps the contract valid until its effective date ------------------------
+def test_a_terminated_contract_is_valid_until_the_termination_and_its_service_is_still_reported(
+    runtime: Runtime, concluded: UUID, catalogue: dict[str, str]
+) -> None:
+    gpu = catalogue["N-01"]
+    act(runtime, agency_on(date(2026, 4, 20)), concluded, lambda c: c.terminate(
+        TerminationGround.BANKRUPTCY, date(2026, 5, 31), "파산"))
+    # April and May were under the contract: reported, measured, improved while it runs.
+    runtime.ledger.submit_sla_report(provider_on("PRV-HANEUL", date(2026, 5, 3)), concluded, gpu,
+                                     figures(availability_percent=Decimal("98.0")))
+    ref = f"R1:{gpu}:availability_percent"
+    refused(runtime, rules.SLA_REPORT_AFTER_TERMINATION, lambda: act(
+        runtime, agency_on(date(2026, 5, 4)), concluded,
+        lambda c: c.request_improvement(ref, date(2026, 6, 15), "이중화 구성")), field="deadline")
+    act(runtime, agency_on(date(2026, 5, 4)), concluded,
+        lambda c: c.request_improvement(ref, date(2026, 5, 25), "이중화 구성"))
+    act(runtime, agency_on(date(2026, 5, 4)), concluded,
+        lambda c: c.claim_penalty(ref, Decimal(2_400_000), "계약서 제12조 위약금"))
+    may = msgspec.structs.replace(figures(), period_start=date(2026, 5, 1),
+                                  period_end=date(2026, 5, 31))
+    runtime.ledger.submit_sla_report(provider_on("PRV-HANEUL", date(2026, 6, 2)), concluded, gpu,
+                                     may)
+    # June was cancelled by the termination.
+    june = msgspec.structs.replace(figures(), period_start=date(2026, 6, 1),
+                                   period_end=date(2026, 6, 30))
+    refused(runtime, rules.SLA_REPORT_AFTER_TERMINATION, lambda: runtime.ledger.submit_sla_report(
+        provider_on("PRV-HANEUL", date(2026, 7, 2)), concluded, gpu, june), field="period_end")
+    assert load(runtime, concluded).sla_reports == 2
+
+
+def test_a_rescinded_contract_counts_as_never_made_and_takes_no_sla_report(
+    runtime: Runtime, concluded: UUID, catalogue: dict[str, str]
+) -> None:
+    act(runtime, agency_on(date(2026, 5, 1)), concluded, lambda c: c.rescind(
+        TerminationGround.BANKRUPTCY, "파산",
+        Settlement(costs_krw=Decimal(0), interest_krw=Decimal(0), value_change_krw=Decimal(0))))
+    refused(runtime, rules.CONTRACT_STATE, lambda: runtime.ledger.submit_sla_report(
+        provider_on("PRV-HANEUL", date(2026, 5, 3)), concluded, catalogue["N-01"], figures()))
