@@ -327,20 +327,41 @@ class Contract(LedgerAggregate):
                 end=self.terms.end.isoformat(), today=today.isoformat())
         self._expired(ended_on=self.terms.end)
 
-    def choose_follow_up(self, follow_up: FollowUp, linked_id: str | None = None,
-                         migration_budget_krw: Decimal | None = None) -> None:
+    def choose_follow_up(self, follow_up: FollowUp, replacement: Procurement | None = None,
+                         renewal: Contract | None = None) -> None:
+        """계약 종료 (nothing follows), 재계약 (``renewal``: the new contract that renews this one,
+        passed only by the renewal itself) or 신규계약 (``replacement``: the new procurement)."""
         self._require_agency()
         require(self.status in {ContractStatus.EXPIRED, ContractStatus.TERMINATED,
                                 ContractStatus.RESCINDED} and self.follow_up is None,
                 rules.CONTRACT_FOLLOW_UP, "follow_up", status=self.status.value)
+        linked_id: str | None = None
         if follow_up is FollowUp.RENEWED:
             require(self.status is ContractStatus.EXPIRED, rules.CONTRACT_FOLLOW_UP, "follow_up",
                     status=self.status.value)
-        if follow_up is FollowUp.REPLACED:
-            require(migration_budget_krw is not None and migration_budget_krw > 0,
+            # 재계약 is the same provider again under a new contract: only a concluded renewal of
+            # this very contract, for the same agency and providers, can be what followed it.
+            require(renewal is not None and replacement is None
+                    and renewal.previous_contract_id == str(self.id)
+                    and renewal.agency_id == self.agency_id
+                    and renewal.provider_ids == self.provider_ids,
+                    rules.CONTRACT_RENEWAL_LINK, "procurement_id")
+            assert renewal is not None
+            linked_id = str(renewal.id)
+        elif follow_up is FollowUp.REPLACED:
+            # 신규계약 means moving to another service: the guideline asks for the migration and
+            # its budget to be secured, so the new procurement must be this agency's and have a
+            # confirmed migration budget.
+            require(replacement is not None and renewal is None
+                    and replacement.agency_id == self.agency_id
+                    and replacement.status is not ProcurementStatus.ABANDONED
+                    and migration_budget(replacement) > 0,
                     rules.REPLACEMENT_MIGRATION_BUDGET, "procurement_id")
-        require((linked_id is None) == (follow_up is FollowUp.ENDED), rules.CONTRACT_FOLLOW_UP,
-                "linked_id", status=self.status.value)
+            assert replacement is not None
+            linked_id = str(replacement.id)
+        else:
+            require(replacement is None and renewal is None, rules.CONTRACT_FOLLOW_UP,
+                    "linked_id", status=self.status.value)
         self._follow_up_chosen(follow_up=follow_up, linked_id=linked_id)
 
     def request_data_return(self, form: str) -> None:

@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic
 from domain import rules
 from domain.actor import Actor, CommandContext, Role, acting
 from domain.aggregate import LedgerAggregate
-from domain.contract import Amendment, Contract, ContractIndex, Settlement, migration_budget
+from domain.contract import Amendment, Contract, ContractIndex, Settlement
 from domain.contract_terms import (
     Breach,
     ContractedService,
@@ -618,7 +618,7 @@ class Ledger(Application[UUID]):
         listed = {service_id: service.mall_listed for service_id, service in live.items()}
         with acting(context):
             renewal = Contract.renewal_of(previous, active, terms, listed)
-            previous.choose_follow_up(FollowUp.RENEWED, str(renewal.id))
+            previous.choose_follow_up(FollowUp.RENEWED, renewal=renewal)
         try:
             recordings = self.save(previous, renewal)
         except IntegrityError:
@@ -629,17 +629,12 @@ class Ledger(Application[UUID]):
     def choose_follow_up(self, context: CommandContext, contract_id: UUID, follow_up: FollowUp,
                          procurement_id: UUID | None = None,
                          expected_version: int | None = None) -> CommandResult:
-        """계약 종료 (nothing follows) or 신규계약 (a new procurement with a migration budget)."""
-        migration = None
-        if procurement_id is not None:
-            replacement = self.load(Procurement, procurement_id)
-            contract = self.load(Contract, contract_id)
-            if replacement.agency_id != contract.agency_id:
-                refuse(rules.REPLACEMENT_MIGRATION_BUDGET, "procurement_id")
-            migration = migration_budget(replacement)
-        linked = None if procurement_id is None else str(procurement_id)
+        """계약 종료 (nothing follows) or 신규계약 (a new procurement with a migration budget). A
+        renewal (재계약) is recorded by ``renew_contract`` with the renewal it concludes, so naming
+        anything here as a renewal is refused by the contract."""
+        replacement = None if procurement_id is None else self.load(Procurement, procurement_id)
         return self._change(context, Contract, contract_id,
-                            lambda c: c.choose_follow_up(follow_up, linked, migration),
+                            lambda c: c.choose_follow_up(follow_up, replacement),
                             expected_version)
 
     def contract_command(self, context: CommandContext, contract_id: UUID,

@@ -661,6 +661,16 @@ SLA_REPORT_AFTER_TERMINATION = _rule(
     + _GUIDE_8,
 )
 
+CONTRACT_RENEWAL_LINK = _rule(
+    "contract.renewal-link", Outcome.CONFLICT,
+    "A renewal (재계약) is the same provider again under a new contract: it is recorded by "
+    "concluding that renewal (POST /contracts/{{id}}/renewal), which links both contracts, never "
+    "by naming a procurement or any other contract.",
+    "재계약은 같은 제공자와 새 계약을 체결하는 것이므로 재계약 체결(POST /contracts/{{id}}/renewal)로만 "
+    "기록되며, 두 계약이 서로 연결됩니다. 조달 건이나 다른 계약을 지정하여 기록할 수 없습니다.",
+    _GUIDE_9 + ": 서비스 재계약(계속계약) — 동일 제공자, 서비스 이관 없음",
+)
+
 # --- Quality inspections (SPEC §2) and provider reporting (SPEC §5) --------------------------
 _NOTICE_9 = "Notice on digital-service selection art. 9(1) (고시 제9조, 계약정보의 제출)"
 

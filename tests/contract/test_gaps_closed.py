@@ -11,12 +11,13 @@ import msgspec
 import pytest
 
 from domain import rules
+from domain.actor import Actor, CommandContext, Role
 from domain.contract import Settlement
-from domain.contract_terms import TerminationGround
+from domain.contract_terms import FollowUp, TerminationGround
 from domain.procurement import ProcurementMethod
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
-from tests.contract.conftest import AGENCY, awarded, terms
+from tests.contract.conftest import AGENCY, AGENCY_ID, awarded, budget, terms
 from tests.contract.test_contract_rules import (
     act,
     agency_on,
@@ -98,3 +99,54 @@ def test_a_rescinded_contract_counts_as_never_made_and_takes_no_sla_report(
         Settlement(costs_krw=Decimal(0), interest_krw=Decimal(0), value_change_krw=Decimal(0))))
     refused(runtime, rules.CONTRACT_STATE, lambda: runtime.ledger.submit_sla_report(
         provider_on("PRV-HANEUL", date(2026, 5, 3)), concluded, catalogue["N-01"], figures()))
+
+
+# --- 4. renewed and replaced name what actually followed --------------------------------------
+def test_a_renewal_is_recorded_only_by_concluding_it_with_the_same_provider(
+    runtime: Runtime, reader: CatalogueReader, catalogue: dict[str, str], concluded: UUID
+) -> None:
+    ledger = runtime.ledger
+    act(runtime, agency_on(date(2027, 1, 1)), concluded, lambda c: c.expire())
+    unawarded = ledger.open_procurement(AGENCY, agency_id=AGENCY_ID, reference="r-renew",
+                                        title="재계약?", fiscal_year=2027).aggregate_id
+    refused(runtime, rules.CONTRACT_RENEWAL_LINK, lambda: ledger.choose_follow_up(
+        agency_on(date(2027, 1, 2)), concluded, FollowUp.RENEWED, unawarded),
+        field="procurement_id")
+    refused(runtime, rules.CONTRACT_RENEWAL_LINK, lambda: ledger.choose_follow_up(
+        agency_on(date(2027, 1, 2)), concluded, FollowUp.RENEWED))
+    renewal = ledger.renew_contract(agency_on(date(2027, 1, 2)), concluded,
+                                    terms(start=date(2027, 1, 1), end=date(2027, 12, 31)))
+    contract = load(runtime, concluded)
+    assert contract.follow_up is FollowUp.RENEWED
+    assert load(runtime, renewal.aggregate_id).previous_contract_id == str(concluded)
+
+
+def test_a_replacement_names_a_procurement_of_the_same_agency_with_a_migration_budget(
+    runtime: Runtime, concluded: UUID
+) -> None:
+    ledger = runtime.ledger
+    act(runtime, agency_on(date(2026, 6, 1)), concluded, lambda c: c.terminate(
+        TerminationGround.BANKRUPTCY, date(2026, 6, 30), "파산"))
+    busan = CommandContext(actor=Actor(principal_id="b", role=Role.AGENCY, agency_id="AG-BUSAN"),
+                           correlation_id="t", at=agency_on(date(2026, 6, 2)).at)
+    elsewhere = ledger.open_procurement(busan, agency_id="AG-BUSAN", reference="r-busan",
+                                        title="다른 기관", fiscal_year=2026).aggregate_id
+    ledger.confirm_budget(busan, elsewhere, budget())
+    refused(runtime, rules.REPLACEMENT_MIGRATION_BUDGET, lambda: ledger.choose_follow_up(
+        agency_on(date(2026, 6, 2)), concluded, FollowUp.REPLACED, elsewhere))
+    refused(runtime, rules.REPLACEMENT_MIGRATION_BUDGET, lambda: ledger.choose_follow_up(
+        agency_on(date(2026, 6, 2)), concluded, FollowUp.REPLACED))
+    abandoned = ledger.open_procurement(AGENCY, agency_id=AGENCY_ID, reference="r-gone",
+                                        title="중단", fiscal_year=2026).aggregate_id
+    ledger.confirm_budget(AGENCY, abandoned, budget())
+    ledger.abandon_procurement(AGENCY, abandoned, "사업 취소")
+    refused(runtime, rules.REPLACEMENT_MIGRATION_BUDGET, lambda: ledger.choose_follow_up(
+        agency_on(date(2026, 6, 2)), concluded, FollowUp.REPLACED, abandoned))
+    replacement = ledger.open_procurement(AGENCY, agency_id=AGENCY_ID, reference="r-next",
+                                          title="이관", fiscal_year=2026).aggregate_id
+    refused(runtime, rules.CONTRACT_FOLLOW_UP, lambda: ledger.choose_follow_up(
+        agency_on(date(2026, 6, 2)), concluded, FollowUp.ENDED, replacement))
+    ledger.confirm_budget(AGENCY, replacement, budget())
+    ledger.choose_follow_up(agency_on(date(2026, 6, 2)), concluded, FollowUp.REPLACED,
+                            replacement)
+    assert load(runtime, concluded).follow_up is FollowUp.REPLACED
