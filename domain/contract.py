@@ -142,6 +142,11 @@ class Contract(LedgerAggregate):
         if procurement.method is ProcurementMethod.CENTRAL:
             _require_mall_listed(services, mall_listed)
         validate_terms(terms)
+        if terms.kind is ContractKind.SINGLE_YEAR:
+            # 단년도 계약 = 회계연도 이내: the fiscal year whose budget the procurement confirmed.
+            require(terms.start.year == procurement.fiscal_year, rules.CONTRACT_FISCAL_YEAR,
+                    "start", fiscal_year=procurement.fiscal_year, year=terms.start.year)
+        _require_within_budget(terms.total_amount_krw, procurement.confirmed_budget_krw)
         contract = cls(origin=f"procurement:{procurement.id}", agency_id=procurement.agency_id,
                        procurement_id=str(procurement.id), previous_contract_id=None,
                        method=procurement.method, services=list(services), terms=terms)
@@ -152,8 +157,11 @@ class Contract(LedgerAggregate):
 
     @classmethod
     def renewal_of(cls, previous: Contract, active: dict[str, bool],
-                   terms: ContractTerms, mall_listed: dict[str, bool]) -> Contract:
-        """재계약: the same services of the same provider, after the previous one expired."""
+                   terms: ContractTerms, mall_listed: dict[str, bool],
+                   confirmed_budget_krw: Decimal) -> Contract:
+        """재계약: the same services of the same provider, after the previous one expired, within
+        the procurement's confirmed budget as last revised (``confirmed_budget_krw``). A renewal
+        lies in a later fiscal year by nature, so its year is not held to the procurement's."""
         _require_agency(previous.agency_id)
         require(previous.status is ContractStatus.EXPIRED and previous.follow_up is None,
                 rules.CONTRACT_FOLLOW_UP, "contract_id", status=previous.status.value)
@@ -169,6 +177,7 @@ class Contract(LedgerAggregate):
         require(terms.start > previous.terms.end, rules.CONTRACT_PERIOD, "start",
                 problem="a renewal starts after the previous contract ended",
                 problem_ko="재계약은 이전 계약 종료 후에 시작합니다")
+        _require_within_budget(terms.total_amount_krw, confirmed_budget_krw)
         return cls(origin=f"renewal:{previous.id}", agency_id=previous.agency_id,
                    procurement_id=previous.procurement_id, previous_contract_id=str(previous.id),
                    method=previous.method, services=list(previous.services), terms=terms)
@@ -180,7 +189,9 @@ class Contract(LedgerAggregate):
         late = current_context().today > self.concluded_on + timedelta(days=DISCLOSURE_DAYS)
         self._disclosure_registered(automatic=False, late=late)
 
-    def amend(self, amendment: Amendment) -> None:
+    def amend(self, amendment: Amendment, confirmed_budget_krw: Decimal) -> None:
+        """``confirmed_budget_krw``: the procurement's confirmed budget as last revised; an
+        amendment may not raise the total above it."""
         self._require_agency()
         self._require_status(ContractStatus.ACTIVE)
         require(bool(amendment.reason.strip()), rules.CONTRACT_TEXT_REQUIRED, "reason",
@@ -195,6 +206,8 @@ class Contract(LedgerAggregate):
             total_amount_krw=amendment.new_total_amount_krw or self.terms.total_amount_krw,
         )
         validate_terms(changed)
+        if changed.total_amount_krw > self.terms.total_amount_krw:
+            _require_within_budget(changed.total_amount_krw, confirmed_budget_krw)
         self._amended(amendment=amendment)
         if self.method is ProcurementMethod.CENTRAL and self.disclosure_registered:
             self._disclosure_amended(amendment_number=self.amendments, automatic=True)
@@ -658,6 +671,13 @@ class Contract(LedgerAggregate):
     @event("ImprovementOverdue")
     def _improvement_overdue(self, breach_ref: str) -> None:
         self.overdue_improvements.add(breach_ref)
+
+
+def _require_within_budget(total_krw: Decimal, confirmed_budget_krw: Decimal) -> None:
+    """① 예산 확인: use is planned within the confirmed budget (3-1: 가용 예산을 초과하지 않는지);
+    a larger contract needs the budget revised first (Procurement.revise_budget)."""
+    require(total_krw <= confirmed_budget_krw, rules.CONTRACT_OVER_BUDGET, "total_amount_krw",
+            total=f"{total_krw:,}", budget=f"{confirmed_budget_krw:,}")
 
 
 _SERVICE_WAS_GIVEN = frozenset({ContractStatus.ACTIVE, ContractStatus.TERMINATED,

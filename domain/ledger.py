@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar, NoReturn, TypeVar
 from uuid import UUID
 
@@ -616,8 +617,9 @@ class Ledger(Application[UUID]):
         live = {s.service_id: self.live_service(s.service_id) for s in previous.services}
         active = {service_id: service.active for service_id, service in live.items()}
         listed = {service_id: service.mall_listed for service_id, service in live.items()}
+        budget = self.load(Procurement, UUID(previous.procurement_id)).confirmed_budget_krw
         with acting(context):
-            renewal = Contract.renewal_of(previous, active, terms, listed)
+            renewal = Contract.renewal_of(previous, active, terms, listed, budget)
             previous.choose_follow_up(FollowUp.RENEWED, renewal=renewal)
         try:
             recordings = self.save(previous, renewal)
@@ -635,6 +637,22 @@ class Ledger(Application[UUID]):
         replacement = None if procurement_id is None else self.load(Procurement, procurement_id)
         return self._change(context, Contract, contract_id,
                             lambda c: c.choose_follow_up(follow_up, replacement),
+                            expected_version)
+
+    def amend_contract(self, context: CommandContext, contract_id: UUID, amendment: Amendment,
+                       expected_version: int | None = None) -> CommandResult:
+        """변경계약, held to the procurement's confirmed budget as last revised."""
+        def amend(contract: Contract) -> None:
+            budget = self.load(Procurement, UUID(contract.procurement_id)).confirmed_budget_krw
+            contract.amend(amendment, budget)
+
+        return self._change(context, Contract, contract_id, amend, expected_version)
+
+    def revise_budget(self, context: CommandContext, procurement_id: UUID,
+                      confirmed_total_krw: Decimal, reason: str,
+                      expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.revise_budget(confirmed_total_krw, reason),
                             expected_version)
 
     def contract_command(self, context: CommandContext, contract_id: UUID,

@@ -671,6 +671,37 @@ CONTRACT_RENEWAL_LINK = _rule(
     _GUIDE_9 + ": 서비스 재계약(계속계약) — 동일 제공자, 서비스 이관 없음",
 )
 
+_FISCAL_YEAR = (
+    "National Finance Act arts. 2-3 (국가재정법 제2조 회계연도는 1월 1일~12월 31일, 제3조 회계연도 "
+    "독립의 원칙)"
+)
+CONTRACT_OVER_BUDGET = _rule(
+    "contract.over-budget", Outcome.INVALID,
+    "The contract's total of {total} KRW exceeds the procurement's confirmed budget of {budget} "
+    "KRW. Record the revised budget (with its reason) on the procurement first.",
+    "계약 총액 {total}원이 조달 건의 확인된 예산 {budget}원을 초과합니다. 먼저 조달 건에 변경된 "
+    "예산과 그 사유를 기록하십시오.",
+    _GUIDE_1 + ": 편성 예산을 확인하여 예산 범위 내에서 계획적인 디지털서비스 이용; "
+    + _GUIDE_2 + " 3-1 가용 예산을 초과하지 않는지 확인",
+)
+CONTRACT_FISCAL_YEAR = _rule(
+    "contract.fiscal-year", Outcome.INVALID,
+    "A single-year contract lies inside the fiscal year of its procurement's budget ({fiscal_year}"
+    "); this one starts in {year}. Open the procurement for that fiscal year, or conclude a "
+    "long-term continuing contract.",
+    "단년도 계약은 조달 건 예산의 회계연도({fiscal_year}년) 안에서 체결해야 하나, 이 계약은 "
+    "{year}년에 시작합니다. 해당 회계연도의 조달 건으로 진행하거나 장기계속계약으로 체결하십시오.",
+    _GUIDE_6 + ": 계약기간은 12개월 이내(회계연도 이내)로 체결하는 단년도 계약이 기본; "
+    + _FISCAL_YEAR,
+)
+PROCUREMENT_BUDGET_REVISION = _rule(
+    "procurement.budget-revision", Outcome.INVALID,
+    "A budget revision records a new, positive confirmed total different from the current "
+    "{current} KRW, with its reason.",
+    "예산 변경은 현재 {current}원과 다른 양수의 확인 예산 총액과 그 사유를 기록해야 합니다.",
+    _GUIDE_1 + ": 이용요금 부족분 발생 시 정보화사업의 낙찰차액도 활용 가능",
+)
+
 # --- Quality inspections (SPEC §2) and provider reporting (SPEC §5) --------------------------
 _NOTICE_9 = "Notice on digital-service selection art. 9(1) (고시 제9조, 계약정보의 제출)"
 

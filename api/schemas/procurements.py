@@ -73,6 +73,13 @@ class BudgetRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return _convert(self, Budget)  # type: ignore[no-any-return]
 
 
+class BudgetRevisionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The confirmed budget as revised, and why (BudgetRevised)."""
+
+    confirmed_total_krw: Krw
+    reason: Reason
+
+
 class SlaMinimumsBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     availability_percent: Percent | None = None
     max_recovery_minutes: Annotated[int, Meta(ge=1)] | None = None

@@ -30,8 +30,8 @@ def test_a_contract_is_public_from_its_registration_and_amendments_from_theirs(
     position = str(runtime.projector.head())
     assert client.get("/disclosures", headers={"X-Min-Position": position}).json()["total"] == 0
     ledger.contract_command(AGENCY, contract, lambda c: c.register_disclosure())
-    ledger.contract_command(AGENCY, contract, lambda c: c.amend(Amendment(
-        reason="사용량 증가", new_total_amount_krw=Decimal(300_000_000))))
+    ledger.amend_contract(AGENCY, contract, Amendment(
+        reason="사용량 증가", new_total_amount_krw=Decimal(300_000_000)))
     position = str(runtime.projector.head())
     body = client.get("/disclosures", headers={"X-Min-Position": position}).json()
     assert body["total"] == 1

@@ -12,9 +12,10 @@ import pytest
 
 from domain import rules
 from domain.actor import Actor, CommandContext, Role
-from domain.contract import Settlement
-from domain.contract_terms import FollowUp, TerminationGround
+from domain.contract import Amendment, Settlement
+from domain.contract_terms import ContractKind, FollowUp, TerminationGround
 from domain.procurement import ProcurementMethod
+from domain.values import PricingModel
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
 from tests.contract.conftest import AGENCY, AGENCY_ID, awarded, budget, terms
@@ -150,3 +151,61 @@ def test_a_replacement_names_a_procurement_of_the_same_agency_with_a_migration_b
     ledger.choose_follow_up(agency_on(date(2026, 6, 2)), concluded, FollowUp.REPLACED,
                             replacement)
     assert load(runtime, concluded).follow_up is FollowUp.REPLACED
+
+
+# --- 6. within the confirmed budget and, for a single-year contract, its fiscal year ------------
+def test_use_is_planned_within_the_confirmed_budget_unless_a_revision_raises_it(
+    runtime: Runtime, reader: CatalogueReader, catalogue: dict[str, str]
+) -> None:
+    """① 예산 확인: 편성 예산을 확인하여 예산 범위 내에서 계획적인 디지털서비스 이용 (budget() is
+    ₩300,000,000)."""
+    ledger = runtime.ledger
+    pid = awarded(runtime, reader, catalogue)
+    over = terms(total_amount_krw=Decimal(350_000_000))
+    refused(runtime, rules.CONTRACT_OVER_BUDGET,
+            lambda: ledger.conclude_contract(AGENCY, pid, over), field="total_amount_krw")
+    refused(runtime, rules.PROCUREMENT_TEXT_REQUIRED, lambda: ledger.revise_budget(
+        AGENCY, pid, Decimal(350_000_000), " "))
+    refused(runtime, rules.PROCUREMENT_BUDGET_REVISION, lambda: ledger.revise_budget(
+        AGENCY, pid, Decimal(300_000_000), "변경 없음"))
+    busan = CommandContext(actor=Actor(principal_id="b", role=Role.AGENCY, agency_id="AG-BUSAN"),
+                           correlation_id="t", at=AGENCY.at)
+    refused(runtime, rules.AUTH_NOT_OWNER, lambda: ledger.revise_budget(
+        busan, pid, Decimal(350_000_000), "추경"))
+    ledger.revise_budget(AGENCY, pid, Decimal(350_000_000), "추가경정예산 반영")
+    cid = ledger.conclude_contract(AGENCY, pid, over).aggregate_id
+    # An amendment raising the total is held to the budget as revised.
+    refused(runtime, rules.CONTRACT_OVER_BUDGET, lambda: ledger.amend_contract(
+        AGENCY, cid, Amendment(reason="사용량 증가", new_total_amount_krw=Decimal(400_000_000))),
+        field="total_amount_krw")
+    ledger.amend_contract(AGENCY, cid, Amendment(reason="사용량 감소",
+                                                 new_total_amount_krw=Decimal(320_000_000)))
+    ledger.revise_budget(AGENCY, pid, Decimal(400_000_000), "낙찰차액 활용")
+    ledger.amend_contract(AGENCY, cid, Amendment(reason="사용량 증가",
+                                                 new_total_amount_krw=Decimal(400_000_000)))
+    assert load(runtime, cid).terms.total_amount_krw == Decimal(400_000_000)
+
+
+def test_a_renewal_stays_within_the_confirmed_budget_too(
+    runtime: Runtime, concluded: UUID
+) -> None:
+    act(runtime, agency_on(date(2027, 1, 1)), concluded, lambda c: c.expire())
+    refused(runtime, rules.CONTRACT_OVER_BUDGET, lambda: runtime.ledger.renew_contract(
+        agency_on(date(2027, 1, 2)), concluded, terms(
+            start=date(2027, 1, 1), end=date(2027, 12, 31),
+            total_amount_krw=Decimal(310_000_000))))
+    assert load(runtime, concluded).follow_up is None
+
+
+def test_a_single_year_contract_lies_inside_the_fiscal_year_of_its_procurement(
+    runtime: Runtime, reader: CatalogueReader, catalogue: dict[str, str]
+) -> None:
+    """⑥ 계약기간은 12개월 이내(회계연도 이내)로 체결하는 단년도 계약이 기본 (the procurement is of
+    fiscal year 2026)."""
+    pid = awarded(runtime, reader, catalogue)
+    refused(runtime, rules.CONTRACT_FISCAL_YEAR, lambda: runtime.ledger.conclude_contract(
+        AGENCY, pid, terms(start=date(2027, 1, 1), end=date(2027, 6, 30))), field="start")
+    # A long-term continuing contract may run into later years' budgets.
+    runtime.ledger.conclude_contract(AGENCY, pid, terms(
+        kind=ContractKind.LONG_TERM_CONTINUING, start=date(2026, 7, 1), end=date(2027, 6, 30),
+        pricing_model=PricingModel.FLAT, unit_prices=()))
