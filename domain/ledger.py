@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, NoReturn, TypeVar
 from uuid import UUID
@@ -292,6 +292,26 @@ class Ledger(Application[UUID]):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def last_recorded_at(self) -> datetime | None:
+        """When the newest event of the log happened (None for an empty log)."""
+        head = self.recorder.max_notification_id()
+        if not head:
+            return None
+        newest = self.recorder.select_notifications(start=head, limit=1)
+        if not newest:
+            return None
+        event: Any = self.mapper.to_domain_event(newest[0])
+        stamp: datetime = event.timestamp
+        return stamp
+
+    def require_clock_not_before_log(self, now: datetime) -> None:
+        """The ledger's time never goes back: events are recorded in time order, and the as-of
+        reads (``?at=``) and the deadlines rely on it. A clock set before the log's newest event
+        would stamp new events before existing ones."""
+        last = self.last_recorded_at()
+        if last is not None and now < last:
+            refuse(rules.CLOCK_BEFORE_LOG, "now", now=now.isoformat(), last=last.isoformat())
 
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:

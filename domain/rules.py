@@ -702,6 +702,18 @@ PROCUREMENT_BUDGET_REVISION = _rule(
     _GUIDE_1 + ": 이용요금 부족분 발생 시 정보화사업의 낙찰차액도 활용 가능",
 )
 
+CLOCK_BEFORE_LOG = _rule(
+    "system.clock-before-log", Outcome.INVALID,
+    "The ledger's clock cannot be set to {now}: the log's newest event was recorded at {last}, and "
+    "the ledger's time never goes back (new events would be stamped before existing ones). Use "
+    "{last} or later.",
+    "원장 시각을 {now}(으)로 설정할 수 없습니다. 원장의 마지막 이벤트가 {last}에 기록되었고, 원장 "
+    "시각은 뒤로 갈 수 없습니다(새 이벤트가 기존 이벤트보다 앞선 시각으로 기록됨). {last} 이후로 "
+    "설정하십시오.",
+    "dsledger event log: events in time order, as-of reads (?at=) and deadlines rely on it "
+    "(SPEC: integrity; nothing is ever updated or reordered in the event store)",
+)
+
 # --- Quality inspections (SPEC §2) and provider reporting (SPEC §5) --------------------------
 _NOTICE_9 = "Notice on digital-service selection art. 9(1) (고시 제9조, 계약정보의 제출)"
 
