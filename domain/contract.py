@@ -284,7 +284,13 @@ class Contract(LedgerAggregate):
 
     def mark_at_risk(self, service_id: str, cause: str, ground: TerminationGround) -> bool:
         """A service of this contract was suspended, cancelled or lost its CSAP; returns False when
-        that cause was already recorded (the policy may see the same event twice)."""
+        that cause was already recorded (the policy may see the same event twice). Only the
+        policy records it: in the operator's command that changed the service, or the
+        scheduler's second look."""
+        actor = current_context().actor
+        if actor.role not in {Role.OPERATOR, Role.SYSTEM}:
+            refuse(rules.AUTH_ROLE_FORBIDDEN, role=actor.role.value,
+                   allowed="operator, system (the at-risk policy)")
         self._service(service_id)
         if cause in self.risk_causes or self.status is not ContractStatus.ACTIVE:
             return False
@@ -334,6 +340,10 @@ class Contract(LedgerAggregate):
                          unpaid_fees_krw=unpaid_fees_krw, deposit_krw=deposit_krw)
 
     def expire(self) -> None:
+        """Recorded by the scheduler at the end date, or earlier by the contract's own agency; no
+        one else may end another agency's contract."""
+        if current_context().actor.role is not Role.SYSTEM:
+            self._require_agency()
         self._require_status(ContractStatus.ACTIVE)
         today = current_context().today
         require(today > self.terms.end, rules.CONTRACT_NOT_YET_ENDED,

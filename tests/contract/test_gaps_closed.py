@@ -13,7 +13,7 @@ import pytest
 from domain import rules
 from domain.actor import Actor, CommandContext, Role
 from domain.contract import Amendment, Settlement
-from domain.contract_terms import ContractKind, FollowUp, TerminationGround
+from domain.contract_terms import ContractKind, ContractStatus, FollowUp, TerminationGround
 from domain.procurement import ProcurementMethod
 from domain.values import PricingModel
 from dsledger.runtime import Runtime
@@ -209,3 +209,28 @@ def test_a_single_year_contract_lies_inside_the_fiscal_year_of_its_procurement(
     runtime.ledger.conclude_contract(AGENCY, pid, terms(
         kind=ContractKind.LONG_TERM_CONTINUING, start=date(2026, 7, 1), end=date(2027, 6, 30),
         pricing_model=PricingModel.FLAT, unit_prices=()))
+
+
+# --- 8. each agency acts on its own contracts only -------------------------------------------
+def test_only_the_contracts_own_agency_or_the_scheduler_records_its_expiry(
+    runtime: Runtime, concluded: UUID
+) -> None:
+    after_end = date(2027, 1, 1)
+    busan = CommandContext(actor=Actor(principal_id="b", role=Role.AGENCY, agency_id="AG-BUSAN"),
+                           correlation_id="t", at=agency_on(after_end).at)
+    refused(runtime, rules.AUTH_NOT_OWNER, lambda: act(runtime, busan, concluded,
+                                                       lambda c: c.expire()))
+    refused(runtime, rules.AUTH_NOT_OWNER, lambda: act(
+        runtime, provider_on("PRV-HANEUL", after_end), concluded, lambda c: c.expire()))
+    system = CommandContext(actor=Actor(principal_id="scheduler", role=Role.SYSTEM),
+                            correlation_id="t", at=agency_on(after_end).at)
+    act(runtime, system, concluded, lambda c: c.expire())
+    assert load(runtime, concluded).status is ContractStatus.EXPIRED
+
+
+def test_only_the_at_risk_policy_puts_a_contract_at_risk(
+    runtime: Runtime, concluded: UUID, catalogue: dict[str, str]
+) -> None:
+    refused(runtime, rules.AUTH_ROLE_FORBIDDEN, lambda: act(
+        runtime, AGENCY, concluded, lambda c: c.mark_at_risk(
+            catalogue["N-01"], "made-up", TerminationGround.OTHER_SERIOUS_FAULT)))
