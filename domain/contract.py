@@ -143,7 +143,11 @@ class Contract(LedgerAggregate):
     # --- ⑥ conclusion ------------------------------------------------------------------------
     @classmethod
     def conclude(cls, procurement: Procurement, services: Sequence[ContractedService],
-                 active: dict[str, bool], terms: ContractTerms) -> Contract:
+                 active: dict[str, bool], terms: ContractTerms,
+                 mall_listed: dict[str, bool]) -> Contract:
+        """``active`` and ``mall_listed`` say, per awarded service, what its DigitalService says
+        now: the award's checks were made then, and a service can be suspended or delisted from
+        the Mall between the award and the conclusion."""
         _require_agency(procurement.agency_id)
         require(procurement.status is ProcurementStatus.AWARDED, rules.CONTRACT_NEEDS_AWARD,
                 "procurement_id")
@@ -154,7 +158,14 @@ class Contract(LedgerAggregate):
             if not active[service.service_id]:
                 refuse(rules.SERVICE_NOT_ACTIVE, "service_ids", status="not active",
                        status_ko="비활성", action="contracted", action_ko="계약할")
+        if procurement.method is ProcurementMethod.CENTRAL:
+            _require_mall_listed(services, mall_listed)
         validate_terms(terms)
+        if terms.kind is ContractKind.SINGLE_YEAR:
+            # 단년도 계약 = 회계연도 이내: the fiscal year whose budget the procurement confirmed.
+            require(terms.start.year == procurement.fiscal_year, rules.CONTRACT_FISCAL_YEAR,
+                    "start", fiscal_year=procurement.fiscal_year, year=terms.start.year)
+        _require_within_budget(terms.total_amount_krw, procurement.confirmed_budget_krw)
         contract = cls(origin=f"procurement:{procurement.id}", agency_id=procurement.agency_id,
                        procurement_id=str(procurement.id), previous_contract_id=None,
                        method=procurement.method, services=list(services), terms=terms)
@@ -165,8 +176,11 @@ class Contract(LedgerAggregate):
 
     @classmethod
     def renewal_of(cls, previous: Contract, active: dict[str, bool],
-                   terms: ContractTerms) -> Contract:
-        """재계약: the same services of the same provider, after the previous one expired."""
+                   terms: ContractTerms, mall_listed: dict[str, bool],
+                   confirmed_budget_krw: Decimal) -> Contract:
+        """재계약: the same services of the same provider, after the previous one expired, within
+        the procurement's confirmed budget as last revised (``confirmed_budget_krw``). A renewal
+        lies in a later fiscal year by nature, so its year is not held to the procurement's."""
         _require_agency(previous.agency_id)
         require(previous.status is ContractStatus.EXPIRED and previous.follow_up is None,
                 rules.CONTRACT_FOLLOW_UP, "contract_id", status=previous.status.value)
@@ -174,10 +188,15 @@ class Contract(LedgerAggregate):
             if not active[service.service_id]:
                 refuse(rules.SERVICE_NOT_ACTIVE, "service_ids", status="not active",
                        status_ko="비활성", action="contracted", action_ko="계약할")
+        if previous.method is ProcurementMethod.CENTRAL:
+            # A central renewal is a new delivery request on the Mall, so the service must
+            # still be listed there.
+            _require_mall_listed(previous.services, mall_listed)
         validate_terms(terms)
         require(terms.start > previous.terms.end, rules.CONTRACT_PERIOD, "start",
                 problem="a renewal starts after the previous contract ended",
                 problem_ko="재계약은 이전 계약 종료 후에 시작합니다")
+        _require_within_budget(terms.total_amount_krw, confirmed_budget_krw)
         return cls(origin=f"renewal:{previous.id}", agency_id=previous.agency_id,
                    procurement_id=previous.procurement_id, previous_contract_id=str(previous.id),
                    method=previous.method, services=list(previous.services), terms=terms)
@@ -189,7 +208,9 @@ class Contract(LedgerAggregate):
         late = current_context().today > self.concluded_on + timedelta(days=DISCLOSURE_DAYS)
         self._disclosure_registered(automatic=False, late=late)
 
-    def amend(self, amendment: Amendment) -> None:
+    def amend(self, amendment: Amendment, confirmed_budget_krw: Decimal) -> None:
+        """``confirmed_budget_krw``: the procurement's confirmed budget as last revised; an
+        amendment may not raise the total above it."""
         self._require_agency()
         self._require_status(ContractStatus.ACTIVE)
         require(bool(amendment.reason.strip()), rules.CONTRACT_TEXT_REQUIRED, "reason",
@@ -204,6 +225,8 @@ class Contract(LedgerAggregate):
             total_amount_krw=_amended_amount(self.terms, amendment),
         )
         validate_terms(changed)
+        if changed.total_amount_krw > self.terms.total_amount_krw:
+            _require_within_budget(changed.total_amount_krw, confirmed_budget_krw)
         self._amended(amendment=amendment)
         if self.method is ProcurementMethod.CENTRAL and self.disclosure_registered:
             self._disclosure_amended(amendment_number=self.amendments, automatic=True)
@@ -218,9 +241,17 @@ class Contract(LedgerAggregate):
     def submit_sla_report(self, service_id: str, figures: SlaFigures) -> list[Breach]:
         service = self._service(service_id)
         _require_provider(service.provider_id)
-        self._require_status(ContractStatus.ACTIVE)
+        # A terminated contract (해지) stays valid until its effective date and an expired one was
+        # valid to its end: the service given until then is still reported and measured. A
+        # rescinded one (해제) counts as never made, so nothing is reported on it.
+        require(self.status in _SERVICE_WAS_GIVEN, rules.CONTRACT_STATE,
+                status=self.status.value, expected="active, terminated or expired")
         require(self.terms.start <= figures.period_start <= figures.period_end <= self.terms.end,
                 rules.SLA_REPORT_PERIOD, "period_end")
+        if self.terminated_effective is not None:
+            require(figures.period_end <= self.terminated_effective,
+                    rules.SLA_REPORT_AFTER_TERMINATION, "period_end",
+                    effective=self.terminated_effective.isoformat())
         require(figures.period_end < current_context().today, rules.SLA_REPORT_PERIOD,
                 "period_end")
         report_number = self.sla_reports + 1
@@ -234,7 +265,15 @@ class Contract(LedgerAggregate):
 
     def request_improvement(self, breach_ref: str, deadline: date, request: str) -> None:
         self._require_agency()
-        self._require_status(ContractStatus.ACTIVE)
+        if self.status is ContractStatus.TERMINATED:
+            # Until the termination takes effect the provider still owes the agreed level.
+            assert self.terminated_effective is not None
+            require(current_context().today <= self.terminated_effective
+                    and deadline <= self.terminated_effective,
+                    rules.SLA_REPORT_AFTER_TERMINATION, "deadline",
+                    effective=self.terminated_effective.isoformat())
+        else:
+            self._require_status(ContractStatus.ACTIVE)
         require(breach_ref in self.breach_refs, rules.SLA_BREACH_UNKNOWN, "breach_ref",
                 breach_ref=breach_ref)
         require(breach_ref not in self.improvement_deadlines, rules.IMPROVEMENT_STATE, "breach_ref",
@@ -266,7 +305,13 @@ class Contract(LedgerAggregate):
 
     def mark_at_risk(self, service_id: str, cause: str, ground: TerminationGround) -> bool:
         """A service of this contract was suspended, cancelled or lost its CSAP; returns False when
-        that cause was already recorded (the policy may see the same event twice)."""
+        that cause was already recorded (the policy may see the same event twice). Only the
+        policy records it: in the operator's command that changed the service, or the
+        scheduler's second look."""
+        actor = current_context().actor
+        if actor.role not in {Role.OPERATOR, Role.SYSTEM}:
+            refuse(rules.AUTH_ROLE_FORBIDDEN, role=actor.role.value,
+                   allowed="operator, system (the at-risk policy)")
         self._service(service_id)
         if cause in self.risk_causes or self.status is not ContractStatus.ACTIVE:
             return False
@@ -319,28 +364,51 @@ class Contract(LedgerAggregate):
                          unpaid_fees_krw=unpaid_fees_krw, deposit_krw=deposit_krw)
 
     def expire(self) -> None:
+        """Recorded by the scheduler at the end date, or earlier by the contract's own agency; no
+        one else may end another agency's contract."""
+        if current_context().actor.role is not Role.SYSTEM:
+            self._require_agency()
         self._require_status(ContractStatus.ACTIVE)
         today = current_context().today
         require(today > self.terms.end, rules.CONTRACT_NOT_YET_ENDED,
                 end=self.terms.end.isoformat(), today=today.isoformat())
         self._expired(ended_on=self.terms.end)
 
-    def choose_follow_up(self, follow_up: FollowUp, linked_id: str | None = None,
-                         migration_budget_krw: Decimal | None = None) -> None:
+    def choose_follow_up(self, follow_up: FollowUp, replacement: Procurement | None = None,
+                         renewal: Contract | None = None) -> None:
+        """계약 종료 (nothing follows), 재계약 (``renewal``: the new contract that renews this one,
+        passed only by the renewal itself) or 신규계약 (``replacement``: the new procurement)."""
         self._require_agency()
         require(self.status in {ContractStatus.EXPIRED, ContractStatus.TERMINATED,
                                 ContractStatus.RESCINDED} and self.follow_up is None,
                 rules.CONTRACT_FOLLOW_UP, "follow_up", status=self.status.value)
+        linked_id: str | None = None
         if follow_up is FollowUp.RENEWED:
             require(self.status is ContractStatus.EXPIRED, rules.CONTRACT_FOLLOW_UP, "follow_up",
                     status=self.status.value)
-        # 0 passes here: contract.replacement-migration-budget refuses it, saying why.
-        bounds.amount(migration_budget_krw, "migration_budget_krw", zero_allowed=True)
-        if follow_up is FollowUp.REPLACED:
-            require(migration_budget_krw is not None and migration_budget_krw > 0,
+            # 재계약 is the same provider again under a new contract: only a concluded renewal of
+            # this very contract, for the same agency and providers, can be what followed it.
+            require(renewal is not None and replacement is None
+                    and renewal.previous_contract_id == str(self.id)
+                    and renewal.agency_id == self.agency_id
+                    and renewal.provider_ids == self.provider_ids,
+                    rules.CONTRACT_RENEWAL_LINK, "procurement_id")
+            assert renewal is not None
+            linked_id = str(renewal.id)
+        elif follow_up is FollowUp.REPLACED:
+            # 신규계약 means moving to another service: the guideline asks for the migration and
+            # its budget to be secured, so the new procurement must be this agency's and have a
+            # confirmed migration budget.
+            require(replacement is not None and renewal is None
+                    and replacement.agency_id == self.agency_id
+                    and replacement.status is not ProcurementStatus.ABANDONED
+                    and migration_budget(replacement) > 0,
                     rules.REPLACEMENT_MIGRATION_BUDGET, "procurement_id")
-        require((linked_id is None) == (follow_up is FollowUp.ENDED), rules.CONTRACT_FOLLOW_UP,
-                "linked_id", status=self.status.value)
+            assert replacement is not None
+            linked_id = str(replacement.id)
+        else:
+            require(replacement is None and renewal is None, rules.CONTRACT_FOLLOW_UP,
+                    "linked_id", status=self.status.value)
         self._follow_up_chosen(follow_up=follow_up, linked_id=linked_id)
 
     def request_data_return(self, form: str) -> None:
@@ -638,6 +706,27 @@ class Contract(LedgerAggregate):
     @event("ImprovementOverdue")
     def _improvement_overdue(self, breach_ref: str) -> None:
         self.overdue_improvements.add(breach_ref)
+
+
+def _require_within_budget(total_krw: Decimal, confirmed_budget_krw: Decimal) -> None:
+    """① 예산 확인: use is planned within the confirmed budget (3-1: 가용 예산을 초과하지 않는지);
+    a larger contract needs the budget revised first (Procurement.revise_budget)."""
+    require(total_krw <= confirmed_budget_krw, rules.CONTRACT_OVER_BUDGET, "total_amount_krw",
+            total=f"{total_krw:,}", budget=f"{confirmed_budget_krw:,}")
+
+
+_SERVICE_WAS_GIVEN = frozenset({ContractStatus.ACTIVE, ContractStatus.TERMINATED,
+                                ContractStatus.EXPIRED})
+"""The states in which the contract was in force for some period that can be reported on."""
+
+
+def _require_mall_listed(services: Sequence[ContractedService],
+                         mall_listed: dict[str, bool]) -> None:
+    """A delivery request (납품요구) can only be made for a service listed in the Digital Service
+    Mall at the moment the contract is concluded, not merely when it was awarded."""
+    unlisted = [s.name for s in services if not mall_listed.get(s.service_id, False)]
+    require(not unlisted, rules.CONTRACT_CENTRAL_MALL_LISTED, "service_ids",
+            services=", ".join(unlisted))
 
 
 def _require_agency(agency_id: str) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar, NoReturn, TypeVar
 from uuid import UUID
 
@@ -27,7 +28,7 @@ from eventsourcing.utils import get_topic
 from domain import rules
 from domain.actor import Actor, CommandContext, Role, acting
 from domain.aggregate import LedgerAggregate
-from domain.contract import Amendment, Contract, ContractIndex, Settlement, migration_budget
+from domain.contract import Amendment, Contract, ContractIndex, Settlement
 from domain.contract_terms import (
     Breach,
     ContractedService,
@@ -291,6 +292,26 @@ class Ledger(Application[UUID]):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def last_recorded_at(self) -> datetime | None:
+        """When the newest event of the log happened (None for an empty log)."""
+        head = self.recorder.max_notification_id()
+        if not head:
+            return None
+        newest = self.recorder.select_notifications(start=head, limit=1)
+        if not newest:
+            return None
+        event: Any = self.mapper.to_domain_event(newest[0])
+        stamp: datetime = event.timestamp
+        return stamp
+
+    def require_clock_not_before_log(self, now: datetime) -> None:
+        """The ledger's time never goes back: events are recorded in time order, and the as-of
+        reads (``?at=``) and the deadlines rely on it. A clock set before the log's newest event
+        would stamp new events before existing ones."""
+        last = self.last_recorded_at()
+        if last is not None and now < last:
+            refuse(rules.CLOCK_BEFORE_LOG, "now", now=now.isoformat(), last=last.isoformat())
 
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
@@ -603,19 +624,23 @@ class Ledger(Application[UUID]):
                     for service_id in procurement.awarded_service_ids]
         contracted = [_contracted(service) for service in services]
         active = {str(service.id): service.is_searchable for service in services}
+        listed = {str(service.id): service.mall_contract_number is not None
+                  for service in services}
         return self._create(
-            context, lambda: Contract.conclude(procurement, contracted, active, terms),
+            context, lambda: Contract.conclude(procurement, contracted, active, terms, listed),
             rules.CONTRACT_ALREADY_CONCLUDED, origin=f"procurement {procurement_id}")
 
     def renew_contract(self, context: CommandContext, contract_id: UUID,
                        terms: ContractTerms) -> CommandResult:
         """재계약: a new contract with the same provider, linked both ways, saved together."""
         previous = self.load(Contract, contract_id)
-        active = {s.service_id: self.live_service(s.service_id).active
-                  for s in previous.services}
+        live = {s.service_id: self.live_service(s.service_id) for s in previous.services}
+        active = {service_id: service.active for service_id, service in live.items()}
+        listed = {service_id: service.mall_listed for service_id, service in live.items()}
+        budget = self.load(Procurement, UUID(previous.procurement_id)).confirmed_budget_krw
         with acting(context):
-            renewal = Contract.renewal_of(previous, active, terms)
-            previous.choose_follow_up(FollowUp.RENEWED, str(renewal.id))
+            renewal = Contract.renewal_of(previous, active, terms, listed, budget)
+            previous.choose_follow_up(FollowUp.RENEWED, renewal=renewal)
         try:
             recordings = self.save(previous, renewal)
         except IntegrityError:
@@ -626,17 +651,28 @@ class Ledger(Application[UUID]):
     def choose_follow_up(self, context: CommandContext, contract_id: UUID, follow_up: FollowUp,
                          procurement_id: UUID | None = None,
                          expected_version: int | None = None) -> CommandResult:
-        """계약 종료 (nothing follows) or 신규계약 (a new procurement with a migration budget)."""
-        migration = None
-        if procurement_id is not None:
-            replacement = self.load(Procurement, procurement_id)
-            contract = self.load(Contract, contract_id)
-            if replacement.agency_id != contract.agency_id:
-                refuse(rules.REPLACEMENT_MIGRATION_BUDGET, "procurement_id")
-            migration = migration_budget(replacement)
-        linked = None if procurement_id is None else str(procurement_id)
+        """계약 종료 (nothing follows) or 신규계약 (a new procurement with a migration budget). A
+        renewal (재계약) is recorded by ``renew_contract`` with the renewal it concludes, so naming
+        anything here as a renewal is refused by the contract."""
+        replacement = None if procurement_id is None else self.load(Procurement, procurement_id)
         return self._change(context, Contract, contract_id,
-                            lambda c: c.choose_follow_up(follow_up, linked, migration),
+                            lambda c: c.choose_follow_up(follow_up, replacement),
+                            expected_version)
+
+    def amend_contract(self, context: CommandContext, contract_id: UUID, amendment: Amendment,
+                       expected_version: int | None = None) -> CommandResult:
+        """변경계약, held to the procurement's confirmed budget as last revised."""
+        def amend(contract: Contract) -> None:
+            budget = self.load(Procurement, UUID(contract.procurement_id)).confirmed_budget_krw
+            contract.amend(amendment, budget)
+
+        return self._change(context, Contract, contract_id, amend, expected_version)
+
+    def revise_budget(self, context: CommandContext, procurement_id: UUID,
+                      confirmed_total_krw: Decimal, reason: str,
+                      expected_version: int | None = None) -> CommandResult:
+        return self._change(context, Procurement, procurement_id,
+                            lambda p: p.revise_budget(confirmed_total_krw, reason),
                             expected_version)
 
     def contract_command(self, context: CommandContext, contract_id: UUID,

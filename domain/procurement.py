@@ -151,6 +151,10 @@ class LiveService(msgspec.Struct, frozen=True):
 
 
 class Procurement(LedgerAggregate):
+    revised_budget_krw: Decimal | None = None
+    """Set by BudgetRevised; a class default so that state saved before the event existed (a
+    snapshot) still reads."""
+
     # --- ① opening and budget ---------------------------------------------------------------
     @staticmethod
     def create_id(agency_id: str, reference: str) -> UUID:
@@ -178,6 +182,21 @@ class Procurement(LedgerAggregate):
         if self.requirements is not None:
             validate_requirements(self.requirements, budget)
         self._budget_confirmed(budget=budget)
+
+    def revise_budget(self, confirmed_total_krw: Decimal, reason: str) -> None:
+        """The confirmed budget changed after it was confirmed (a supplementary budget, a transfer,
+        the 낙찰차액 the guideline lets an agency use when the usage fee falls short): the agency
+        records the new confirmed total and why. Contracts and amendments are held to it."""
+        self._require_agency_owner()
+        require(self.status is not ProcurementStatus.ABANDONED, rules.PROCUREMENT_CLOSED,
+                status=self.status.value, status_ko="중단된")
+        if self.budget is None:
+            refuse(rules.PROCUREMENT_BUDGET_REQUIRED)
+        require(bool(reason.strip()), rules.PROCUREMENT_TEXT_REQUIRED, "reason", name="reason")
+        require(confirmed_total_krw > 0 and confirmed_total_krw != self.confirmed_budget_krw,
+                rules.PROCUREMENT_BUDGET_REVISION, "confirmed_total_krw",
+                current=f"{self.confirmed_budget_krw:,}")
+        self._budget_revised(confirmed_total_krw=confirmed_total_krw, reason=reason.strip())
 
     # --- ② requirements -----------------------------------------------------------------------
     def define_requirements(self, requirements: Requirements) -> None:
@@ -397,7 +416,20 @@ class Procurement(LedgerAggregate):
             refs.add(f"proposal:{service_id}")
         return refs
 
+    @property
+    def confirmed_budget_krw(self) -> Decimal:
+        """The confirmed budget as last revised (0 before it is confirmed)."""
+        if self.revised_budget_krw is not None:
+            return self.revised_budget_krw
+        return self.budget.total_krw if self.budget is not None else Decimal(0)
+
     # --- rule helpers ---------------------------------------------------------------------------
+    def _require_agency_owner(self) -> None:
+        actor = current_context().actor
+        if actor.role is not Role.AGENCY or actor.agency_id != self.agency_id:
+            refuse(rules.AUTH_NOT_OWNER, kind="procurement", kind_ko="조달 건",
+                   owner_kind="agency", owner_kind_ko="수요기관")
+
     def _require_open(self) -> None:
         if self.status is not ProcurementStatus.OPEN:
             refuse(rules.PROCUREMENT_CLOSED, status=self.status.value,
@@ -405,10 +437,7 @@ class Procurement(LedgerAggregate):
 
     def _require_open_by_agency(self) -> None:
         self._require_open()
-        actor = current_context().actor
-        if actor.role is not Role.AGENCY or actor.agency_id != self.agency_id:
-            refuse(rules.AUTH_NOT_OWNER, kind="procurement", kind_ko="조달 건",
-                   owner_kind="agency", owner_kind_ko="수요기관")
+        self._require_agency_owner()
 
     def _require_requirements(self) -> None:
         if self.requirements is None:
@@ -537,6 +566,11 @@ class Procurement(LedgerAggregate):
     @event("BudgetConfirmed")
     def _budget_confirmed(self, budget: Budget) -> None:
         self.budget = budget
+        self.revised_budget_krw = None
+
+    @event("BudgetRevised")
+    def _budget_revised(self, confirmed_total_krw: Decimal, reason: str) -> None:
+        self.revised_budget_krw = confirmed_total_krw
 
     @event("RequirementsDefined")
     def _requirements_defined(self, version: int, requirements: Requirements) -> None:

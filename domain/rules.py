@@ -635,6 +635,86 @@ CONTRACT_NOT_DISPOSED = _rule(
     _DECREE_19 + "; " + _GUIDE_9,
 )
 
+# Rules that close gaps found on a running ledger (issue 15): kept together in this block.
+_GUIDE_4_CENTRAL = (
+    "Guideline step ④ procurement method: a delivery request only for services listed in the "
+    "Digital Service Mall (④ 중앙조달: 디지털서비스몰에 등록된 디지털서비스에 대해 납품요구); "
+    "PPS Act Decree art. 16"
+)
+
+CONTRACT_CENTRAL_MALL_LISTED = _rule(
+    "contract.central-mall-listed", Outcome.CONFLICT,
+    "A central-procurement contract is a delivery request on the Digital Service Mall, so every "
+    "service must be listed there when it is concluded; not listed now: {services}. Conclude it "
+    "as a negotiated contract (self procurement) instead.",
+    "중앙조달 계약은 디지털서비스몰 납품요구이므로 체결 시점에 모든 서비스가 몰에 등록되어 있어야 "
+    "합니다. 현재 미등록: {services}. 자체조달(수의계약)로 체결하십시오.",
+    _GUIDE_4_CENTRAL,
+)
+
+SLA_REPORT_AFTER_TERMINATION = _rule(
+    "sla.after-termination", Outcome.INVALID,
+    "The contract was terminated with effect from {effective}: it was in force, and SLA reports, "
+    "improvement requests and their deadlines concern the service, only up to that date.",
+    "계약이 {effective}자로 해지되었으므로 그날까지만 효력이 있습니다. SLA 보고와 개선 요구(기한 "
+    "포함)는 그 이전 기간에 대해서만 할 수 있습니다.",
+    _GUIDE_9 + ": 계약 해지 — 해지 시점까지의 계약은 유효한 것으로 처리하고, 남은 계약기간을 취소; "
+    + _GUIDE_8,
+)
+
+CONTRACT_RENEWAL_LINK = _rule(
+    "contract.renewal-link", Outcome.CONFLICT,
+    "A renewal (재계약) is the same provider again under a new contract: it is recorded by "
+    "concluding that renewal (POST /contracts/{{id}}/renewal), which links both contracts, never "
+    "by naming a procurement or any other contract.",
+    "재계약은 같은 제공자와 새 계약을 체결하는 것이므로 재계약 체결(POST /contracts/{{id}}/renewal)로만 "
+    "기록되며, 두 계약이 서로 연결됩니다. 조달 건이나 다른 계약을 지정하여 기록할 수 없습니다.",
+    _GUIDE_9 + ": 서비스 재계약(계속계약) — 동일 제공자, 서비스 이관 없음",
+)
+
+_FISCAL_YEAR = (
+    "National Finance Act arts. 2-3 (국가재정법 제2조 회계연도는 1월 1일~12월 31일, 제3조 회계연도 "
+    "독립의 원칙)"
+)
+CONTRACT_OVER_BUDGET = _rule(
+    "contract.over-budget", Outcome.INVALID,
+    "The contract's total of {total} KRW exceeds the procurement's confirmed budget of {budget} "
+    "KRW. Record the revised budget (with its reason) on the procurement first.",
+    "계약 총액 {total}원이 조달 건의 확인된 예산 {budget}원을 초과합니다. 먼저 조달 건에 변경된 "
+    "예산과 그 사유를 기록하십시오.",
+    _GUIDE_1 + ": 편성 예산을 확인하여 예산 범위 내에서 계획적인 디지털서비스 이용; "
+    + _GUIDE_2 + " 3-1 가용 예산을 초과하지 않는지 확인",
+)
+CONTRACT_FISCAL_YEAR = _rule(
+    "contract.fiscal-year", Outcome.INVALID,
+    "A single-year contract lies inside the fiscal year of its procurement's budget ({fiscal_year}"
+    "); this one starts in {year}. Open the procurement for that fiscal year, or conclude a "
+    "long-term continuing contract.",
+    "단년도 계약은 조달 건 예산의 회계연도({fiscal_year}년) 안에서 체결해야 하나, 이 계약은 "
+    "{year}년에 시작합니다. 해당 회계연도의 조달 건으로 진행하거나 장기계속계약으로 체결하십시오.",
+    _GUIDE_6 + ": 계약기간은 12개월 이내(회계연도 이내)로 체결하는 단년도 계약이 기본; "
+    + _FISCAL_YEAR,
+)
+PROCUREMENT_BUDGET_REVISION = _rule(
+    "procurement.budget-revision", Outcome.INVALID,
+    "A budget revision records a new, positive confirmed total different from the current "
+    "{current} KRW, with its reason.",
+    "예산 변경은 현재 {current}원과 다른 양수의 확인 예산 총액과 그 사유를 기록해야 합니다.",
+    _GUIDE_1 + ": 이용요금 부족분 발생 시 정보화사업의 낙찰차액도 활용 가능",
+)
+
+CLOCK_BEFORE_LOG = _rule(
+    "system.clock-before-log", Outcome.INVALID,
+    "The ledger's clock cannot be set to {now}: the log's newest event was recorded at {last}, and "
+    "the ledger's time never goes back (new events would be stamped before existing ones). Use "
+    "{last} or later.",
+    "원장 시각을 {now}(으)로 설정할 수 없습니다. 원장의 마지막 이벤트가 {last}에 기록되었고, 원장 "
+    "시각은 뒤로 갈 수 없습니다(새 이벤트가 기존 이벤트보다 앞선 시각으로 기록됨). {last} 이후로 "
+    "설정하십시오.",
+    "dsledger event log: events in time order, as-of reads (?at=) and deadlines rely on it "
+    "(SPEC: integrity; nothing is ever updated or reordered in the event store)",
+)
+
 # --- Quality inspections (SPEC §2) and provider reporting (SPEC §5) --------------------------
 _NOTICE_9 = "Notice on digital-service selection art. 9(1) (고시 제9조, 계약정보의 제출)"
 

@@ -3,12 +3,16 @@
 
 Names are compared after NFKC (full and half width), case folding and with spaces removed, and a
 company's legal-form marks — ㈜, (주), 주식회사, Co., Ltd., Inc. — are ignored, since "한빛클라우드"
-names "한빛클라우드㈜" as surely as its full name does.
+names "한빛클라우드㈜" as surely as its full name does. Punctuation, separators and invisible format
+characters (Unicode categories P*, Z*, Cf) are removed on both sides too: "Garam-Approval",
+"누리·협업" and a name with a zero-width space, soft hyphen or word joiner inside read as the name
+itself to whoever sees the search, so they name it just as well.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from domain.text import normalise, squeeze
@@ -21,14 +25,31 @@ _LEGAL_FORMS = re.compile(
 _MIN_FRAGMENT = 4
 
 
+def _bare(text: str) -> str:
+    """Without punctuation, separators or format characters (P*, Z*, Cf)."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PZ"
+                   and unicodedata.category(ch) != "Cf")
+
+
+def _words(text: str) -> set[str]:
+    """The words of a normalised text, split at punctuation and separators (a hyphen or a middle
+    dot parts two words as a space does), joined across format characters (a zero-width space
+    inside a word is not seen), each also kept whole with its inner punctuation removed."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    split = "".join(" " if unicodedata.category(ch)[0] in "PZ" else ch for ch in visible)
+    return {word for word in split.split() if word} | {
+        bare for bare in (_bare(word) for word in visible.split()) if bare}
+
+
 def core_name(name: str) -> str:
-    return squeeze(_LEGAL_FORMS.sub(" ", normalise(name)))
+    return _bare(squeeze(_LEGAL_FORMS.sub(" ", normalise(name))))
 
 
 def vendor_names_in(keywords: str, names: Iterable[str]) -> list[str]:
     """The registered names that the keywords name, in the order given."""
-    terms = {squeeze(term) for term in normalise(keywords).split()}
-    joined = squeeze(keywords)
+    normalised = normalise(keywords)
+    terms = _words(normalised)
+    joined = _bare(normalised)
     named = []
     for name in names:
         core = core_name(name)

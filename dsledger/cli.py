@@ -16,7 +16,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from domain import rules
 from domain.actor import KOREA, Role, utc_now
+from domain.rules import RuleViolation
 from dsledger.background import background_work
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
@@ -44,7 +46,17 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _runtime(now: datetime | None = None) -> Runtime:
-    return Runtime(Settings.from_env(), clock=ControllableClock(now) if now else utc_now)
+    return _started(Settings.from_env(), ControllableClock(now) if now else utc_now)
+
+
+def _started(settings: Settings, clock: Callable[[], datetime]) -> Runtime:
+    """The runtime, or a clear exit when its clock would go back before the log's newest event."""
+    try:
+        return Runtime(settings, clock=clock)
+    except RuleViolation as refusal:
+        if refusal.rule is not rules.CLOCK_BEFORE_LOG:
+            raise
+        raise click.ClickException(f"{refusal.message_en}\n{refusal.message_ko}") from refusal
 
 
 NOW = click.option("--now", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
@@ -339,8 +351,7 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
         raise click.UsageError("--workers above 1 needs the machine's clock: a demo clock "
                                "(--demo, --now) cannot be shared between worker processes")
     settings = Settings.from_env()
-    runtime = Runtime(settings, clock=ControllableClock(_korean(now)) if controllable
-                      else utc_now)
+    runtime = _started(settings, ControllableClock(_korean(now)) if controllable else utc_now)
     demo_contracts = _load_demo(runtime) if with_demo else None
     host = host or settings.host
     port = port or settings.port

@@ -326,9 +326,12 @@ class _Story:
 
     def record(self) -> None:
         demo, ledger = self.demo, self.ledger
+        # The budget is that of the fiscal year the contract starts in: a single-year contract
+        # lies inside its procurement's fiscal year (in November that is the next one).
+        fiscal_year = _period(self.today, demo.kind, demo.months)[0].year
         pid = ledger.open_procurement(self.context(), agency_id=demo.agency_id,
                                       reference=demo.reference, title=demo.title,
-                                      fiscal_year=self.today.year).aggregate_id
+                                      fiscal_year=fiscal_year).aggregate_id
         ledger.confirm_budget(self.context(), pid, demo.budget)
         ledger.define_requirements(self.context(), pid, demo.requirements)
         search_id = ledger.record_search(self.context(), pid, demo.conditions,

@@ -158,6 +158,13 @@ class _Builder:
                 "dsledger": {"category": event.budget.category.value,
                              "pricingModel": event.budget.pricing_model.value}}}
             return release
+        if name == "BudgetRevised":
+            release = self._frame(event, "planning", release_id)
+            release["planning"] = {"budget": {
+                "id": f"{self.procurement_id}-budget",
+                "amount": _krw(event.confirmed_total_krw),
+                "description": f"예산 변경 (budget revised): {event.reason}"}}
+            return release
         if name == "RequirementsDefined":
             requirements = event.requirements
             release = self._frame(event, "planning", release_id)

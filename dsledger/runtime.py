@@ -23,6 +23,7 @@ from projections.merkle_log import MerkleLogView
 from projections.migrations import migrate, schema_lock
 from projections.procurements import ProcurementView
 from projections.search_cache import SearchCache
+from scheduler.clock import ControllableClock
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -66,6 +67,7 @@ class Runtime:
         with schema_lock(self.db):
             migrate(self.db)
             self.ledger = Ledger(env=settings.ledger_recorder_env())
+        self._keep_time_forward()
         self.ledger.contract_index = ContractsReader(self.db)
         self.projector = ProjectionEngine(
             self.ledger,
@@ -82,6 +84,25 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def _keep_time_forward(self) -> None:
+        """A demo clock never starts before the log's newest event: one set there (``--now``) is
+        refused (``system.clock-before-log``); one on the machine's time that is behind the log
+        (a demo moved forward earlier) resumes from that event instead."""
+        clock = self.clock
+        if not isinstance(clock, ControllableClock):
+            return
+        last = self.ledger.last_recorded_at()
+        if last is None or clock() >= last:
+            return
+        if not clock.chosen:
+            clock.set(last)
+            return
+        try:
+            self.ledger.require_clock_not_before_log(clock())
+        except Exception:
+            self.close()
+            raise
 
     def close(self) -> None:
         self.ledger.close()

@@ -16,7 +16,9 @@ from projections.engine import View
 from projections.procurements import event_data
 from projections.tables import disclosures
 
-_ENDED = {"Rescinded": "rescinded", "Terminated": "terminated", "Expired": "expired",
+RESCINDED = "rescinded"
+"""The status of a rescinded contract: shown in the register, counted in no total."""
+_ENDED = {"Rescinded": RESCINDED, "Terminated": "terminated", "Expired": "expired",
           "Closed": "closed"}
 
 
@@ -65,7 +67,10 @@ class DisclosureView(View):
                           amount_krw=Decimal(terms["total_amount_krw"]), amended_on=day,
                           amendments=row["amendments"] + 1)
         elif name in _ENDED:
-            values.update(status=_ENDED[name])
+            # A rescinded contract (해제) counts as never made: closing it after its data was
+            # disposed of must not make it look like a contract that ran and ended.
+            if row["status"] != RESCINDED:
+                values.update(status=_ENDED[name])
         else:
             return
         conn.execute(update(table).where(table.c.contract_id == key).values(**values))

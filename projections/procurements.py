@@ -52,6 +52,8 @@ def fold(record: Record, name: str, event: Any) -> None:
     entry = {**data, **stamp(event)}
     if name == "BudgetConfirmed":
         record["budget"] = entry
+    elif name == "BudgetRevised":
+        record.setdefault("budget_revisions", []).append(entry)
     elif name == "RequirementsDefined":
         record["requirements"].append(entry)
         record["saved_search_id"] = None

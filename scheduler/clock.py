@@ -15,6 +15,8 @@ class ControllableClock:
     def __init__(self, start: datetime | None = None) -> None:
         self._lock = threading.Lock()
         self._offset = timedelta(0) if start is None else start - utc_now()
+        self.chosen = start is not None
+        """Whether it was started at a chosen time (``--now``) rather than the machine's."""
 
     def __call__(self) -> datetime:
         with self._lock:

@@ -126,7 +126,10 @@ class ContractController(Controller):
           summary="Amend the period, amount or parties (Amended)")
     def amend(self, request: Req, contract_id: ContractId,
               data: JSONBody[AmendmentRequest]) -> Response[CommandResponse]:
-        return _run(request, contract_id, lambda c: c.amend(data.to_domain()))
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.amend_contract(command_context(request), contract_id,
+                                              data.to_domain(), expected_version(request)),
+                        request)
 
     @post("/{contract_id:uuid}/disclosure-amendments", guards=AgencyOnly, sync_to_thread=True,
           summary="⑦ Register the amended information (DisclosureAmended)")

@@ -24,6 +24,7 @@ from api.schemas.disclosures import (
     DisclosureList,
 )
 from domain.values import CertificationKind, ServiceType
+from projections.disclosures import RESCINDED
 from projections.tables import catalogue_services, certification_column, disclosures
 
 Text = Annotated[str | None, Parameter(required=False, max_length=100)]
@@ -63,10 +64,12 @@ def public_disclosures(conn: Connection, chosen: DisclosureFilter) -> list[dict[
 
 
 def contract_statistics(conn: Connection) -> ContractStatistics:
-    """Every registered contract, counted and summed by each dimension."""
+    """Every registered contract, counted and summed by each dimension; a rescinded one (해제)
+    counts as never made, so it is in no count or amount (the register still lists it)."""
     c = catalogue_services
     rows = [dict(r) for r in conn.execute(
-        select(disclosures).where(disclosures.c.public.is_(True))).mappings()]
+        select(disclosures).where(disclosures.c.public.is_(True),
+                                  disclosures.c.status != RESCINDED)).mappings()]
     attributes = {r.service_id: (r.company_size, r.provider_type) for r in conn.execute(
         select(c.c.service_id, c.c.company_size, c.c.provider_type))}
 

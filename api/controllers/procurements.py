@@ -17,6 +17,7 @@ from api.schemas.common import CommandResponse
 from api.schemas.procurements import (
     AwardRequest,
     BudgetRequest,
+    BudgetRevisionRequest,
     CommunicationBody,
     DeclineBody,
     EvaluationRequest,
@@ -121,6 +122,15 @@ class ProcurementController(Controller):
         return answered(ledger.confirm_budget(command_context(request), procurement_id,
                                               data.to_domain(), expected_version(request)),
                         request)
+
+    @post("/{procurement_id:uuid}/budget-revisions", guards=AgencyOnly, sync_to_thread=True,
+          summary="① Record a revised confirmed budget and its reason (BudgetRevised)")
+    def revise_budget(self, request: Req, procurement_id: ProcurementId,
+                      data: JSONBody[BudgetRevisionRequest]) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        return answered(ledger.revise_budget(command_context(request), procurement_id,
+                                             data.confirmed_total_krw, data.reason,
+                                             expected_version(request)), request)
 
     @post("/{procurement_id:uuid}/requirements", guards=AgencyOnly, sync_to_thread=True,
           summary="② Define or revise the requirements (RequirementsDefined, versioned)")

@@ -72,6 +72,7 @@ class ClockController(Controller):
         if not isinstance(clock, ControllableClock):
             refuse(rules.CLOCK_NOT_CONTROLLABLE)
         when = data.now if data.now.tzinfo else data.now.replace(tzinfo=UTC)
+        runtime.ledger.require_clock_not_before_log(when)
         try:
             clock.set(when)
         except ValueError as error:

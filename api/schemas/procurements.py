@@ -85,6 +85,13 @@ Milliseconds = Annotated[Decimal, Meta(description="Milliseconds, 0 to 86,400,00
                                                    "most 3 decimal places (rule input.quantity)")]
 
 
+class BudgetRevisionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The confirmed budget as revised, and why (BudgetRevised)."""
+
+    confirmed_total_krw: Krw
+    reason: Reason
+
+
 class SlaMinimumsBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     availability_percent: Percent | None = None
     max_recovery_minutes: Annotated[int, Meta(ge=1, le=525_600)] | None = None

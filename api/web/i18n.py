@@ -81,6 +81,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "disclosures.amount": ("계약 금액", "Amount"),
     "disclosures.registered": ("등록일", "Registered"),
     "disclosures.amendments": ("변경 {count}회", "{count} amendments"),
+    "disclosures.rescinded": ("해제됨: 계약이 없었던 것으로 처리되어 통계에서 제외",
+                              "rescinded: counts as never made, left out of the statistics"),
     "disclosures.timeline": ("감사 이력", "Audit timeline"),
     "stats.heading": ("통계 (등록된 전체 계약)", "Statistics (every registered contract)"),
     "stats.summary": ("계약 {contracts}건, 총 {amount}", "{contracts} contracts, {amount} in total"),

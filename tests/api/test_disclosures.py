@@ -8,10 +8,12 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from domain.contract import Amendment
+from domain.contract import Amendment, Contract, Settlement
+from domain.contract_terms import TerminationGround
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
 from tests.contract.conftest import AGENCY, awarded, terms
+from tests.procurement.conftest import provider_context
 
 PUBLIC_FIELDS = {"contract_id", "agency_id", "services", "method", "kind", "start", "end",
                  "pricing_model", "amount_krw", "status", "registered_on", "amended_on",
@@ -28,8 +30,8 @@ def test_a_contract_is_public_from_its_registration_and_amendments_from_theirs(
     position = str(runtime.projector.head())
     assert client.get("/disclosures", headers={"X-Min-Position": position}).json()["total"] == 0
     ledger.contract_command(AGENCY, contract, lambda c: c.register_disclosure())
-    ledger.contract_command(AGENCY, contract, lambda c: c.amend(Amendment(
-        reason="사용량 증가", new_total_amount_krw=Decimal(300_000_000))))
+    ledger.amend_contract(AGENCY, contract, Amendment(
+        reason="사용량 증가", new_total_amount_krw=Decimal(300_000_000)))
     position = str(runtime.projector.head())
     body = client.get("/disclosures", headers={"X-Min-Position": position}).json()
     assert body["total"] == 1
@@ -58,3 +60,40 @@ def test_a_contract_is_public_from_its_registration_and_amendments_from_theirs(
     catalogue_stats = client.get("/catalogue/statistics").json()
     assert catalogue_stats["services"] == 5  # six listed, one suspended
     assert {c["key"]: c["services"] for c in catalogue_stats["by_certification"]}["CSAP"] == 3
+
+
+def test_a_rescinded_contract_counts_as_never_made_in_the_statistics_and_is_cancelled_in_ocds(
+    client: TestClient[Any], runtime: Runtime, reader: CatalogueReader,
+    catalogue: dict[str, str]
+) -> None:
+    """해제: 계약 자체가 없었던 것으로 하는 행위. The register still shows it, as rescinded; no count
+    or amount includes it, even once it is closed; OCDS gives its contract the status cancelled."""
+    ledger = runtime.ledger
+    kept = ledger.conclude_contract(AGENCY, awarded(runtime, reader, catalogue), terms())
+    rescinded = ledger.conclude_contract(AGENCY, awarded(
+        runtime, reader, catalogue, reference="결재-2026-002"), terms(
+            total_amount_krw=Decimal(100_000_000))).aggregate_id
+    for contract in (kept.aggregate_id, rescinded):
+        ledger.contract_command(AGENCY, contract, lambda c: c.register_disclosure())
+    ledger.contract_command(AGENCY, rescinded, lambda c: c.rescind(
+        TerminationGround.BREACH_OF_OBLIGATION, "보안 의무 위반",
+        Settlement(costs_krw=Decimal(0), interest_krw=Decimal(0), value_change_krw=Decimal(0))))
+    for provider_id in ("PRV-HANEUL", "PRV-IEUM"):
+        ledger.contract_command(provider_context(provider_id), rescinded,
+                                lambda c: c.confirm_data_destroyed("덮어쓰기", "파기확인서-1"))
+    ledger.contract_command(AGENCY, rescinded, lambda c: c.verify_obligations("확인"))
+    ledger.contract_command(AGENCY, rescinded, lambda c: c.close())
+    headers = {"X-Min-Position": str(runtime.projector.head())}
+    register = client.get("/disclosures", headers=headers).json()
+    assert {item["contract_id"]: item["status"] for item in register["items"]} == {
+        str(kept.aggregate_id): "active", str(rescinded): "rescinded"}
+    stats = client.get("/disclosures/statistics", headers=headers).json()
+    assert stats["contracts"] == 1
+    assert stats["amount_krw"] == "240000000"
+    assert [(b["key"], b["contracts"]) for b in stats["by_agency"]] == [("AG-SEOUL", 1)]
+    page = client.get("/web/disclosures", headers=headers).text
+    assert "해제됨" in page or "rescinded: counts as never made" in page
+    procurement_id = ledger.load(Contract, rescinded).procurement_id
+    record = client.get(f"/ocds/records/{runtime.settings.ocds_prefix}-{procurement_id}",
+                        headers=headers).json()["records"][0]
+    assert [c["status"] for c in record["compiledRelease"]["contracts"]] == ["cancelled"]

@@ -174,8 +174,8 @@ def test_every_amendment_must_be_registered_again(runtime: Runtime, concluded: U
     act(runtime, AGENCY, concluded, lambda c: c.register_disclosure())
     refused(runtime, rules.DISCLOSURE_NOT_OUTDATED,
             lambda: act(runtime, AGENCY, concluded, lambda c: c.amend_disclosure()))
-    act(runtime, AGENCY, concluded, lambda c: c.amend(Amendment(
-        reason="사용량 증가", new_total_amount_krw=Decimal(260_000_000))))
+    runtime.ledger.amend_contract(AGENCY, concluded, Amendment(
+        reason="사용량 증가", new_total_amount_krw=Decimal(260_000_000)))
     runtime.projector.catch_up()
     from sqlalchemy import select
 
@@ -462,8 +462,8 @@ def test_an_ended_contract_takes_no_more_reports_or_amendments(
 ) -> None:
     act(runtime, agency_on(date(2026, 6, 1)), concluded, lambda c: c.terminate(
         TerminationGround.BANKRUPTCY, date(2026, 6, 30), "파산"))
-    refused(runtime, rules.CONTRACT_STATE, lambda: act(runtime, AGENCY, concluded, lambda c: c.amend(
-        Amendment(reason="연장", new_end=date(2026, 12, 31)))))
+    refused(runtime, rules.CONTRACT_STATE, lambda: runtime.ledger.amend_contract(
+        AGENCY, concluded, Amendment(reason="연장", new_end=date(2026, 12, 31))))
     refused(runtime, rules.CONTRACT_TEXT_REQUIRED, lambda: act(
         runtime, AGENCY, concluded, lambda c: c.request_data_return(" ")))
     refused(runtime, rules.CONTRACT_NOT_FOUND, lambda: runtime.ledger.contract_command(
