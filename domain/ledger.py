@@ -729,6 +729,13 @@ class Ledger(Application[UUID]):
             refuse(rules.COMMAND_VERSION_CONFLICT, kind="SemiannualReport", expected="-",
                    actual="newer")
 
+    def void_deadline(self, context: CommandContext, aggregate_id: UUID, deadline_id: str,
+                      kind: str, reason: str) -> CommandResult:
+        """The scheduler records, on the aggregate a deadline belongs to, that it is void (its
+        command was refused by the rule ``reason``); refused if already recorded."""
+        return self._change(context, LedgerAggregate, aggregate_id,
+                            lambda aggregate: aggregate.void_deadline(deadline_id, kind, reason))
+
     def live_service(self, service_id: str) -> LiveService:
         """A service's state in the catalogue now, from its own events (not a view)."""
         try:

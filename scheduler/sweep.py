@@ -3,7 +3,10 @@ order of its day, as an idempotent command recorded by the ``system`` actor.
 
 Each command is refused by its aggregate when the deadline was met, already recorded, or no longer
 applies — so a second sweep, a second scheduler or a restart in the middle of a sweep records each
-deadline event once and only once. A refused deadline is marked void with the rule that refused it.
+deadline event once and only once. A refused deadline is void: the scheduler records that too, as a
+``DeadlineVoided`` event on the aggregate the deadline belongs to, naming the rule that refused it
+(once: the aggregate refuses a second one). The deadlines view applies it like any event; the
+scheduler writes no view row, so a rebuild gives the same deadlines.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from domain import rules
 from domain.actor import KOREA, Actor, CommandContext, Role
@@ -24,6 +27,7 @@ from domain.contract import Contract
 from domain.deadlines import DeadlineKind
 from domain.ledger import CommandResult, Ledger
 from domain.procurement import Procurement
+from domain.provider_report import report_id_for
 from domain.quality import InspectionKind, QualityInspection
 from domain.rules import RuleViolation
 from domain.values import CertificationKind
@@ -113,7 +117,9 @@ def sweep(runtime: Runtime, now: datetime | None = None, limit: int = 500) -> Sw
     report = SweepReport()
     runtime.projector.catch_up()
     while len(report.fired) + len(report.void) < limit:
-        row = next_due(runtime, today, set(report.retry))
+        # What this sweep handled is not read again: if the deadlines view is stopped at an event
+        # it cannot apply (projections/engine.py), its rows do not change as events are recorded.
+        row = next_due(runtime, today, {*report.retry, *report.fired, *report.void})
         if row is None:
             break
         context = CommandContext(actor=SCHEDULER, at=now,
@@ -124,8 +130,11 @@ def sweep(runtime: Runtime, now: datetime | None = None, limit: int = 500) -> Sw
             if refusal.rule.id in _RETRY_LATER:
                 report.retry.append(row["deadline_id"])
                 continue
-            _void(runtime, row["deadline_id"], refusal.rule.id)
-            report.void.append(row["deadline_id"])
+            if _void(runtime, context, row, refusal.rule.id):
+                report.void.append(row["deadline_id"])
+            else:
+                report.retry.append(row["deadline_id"])
+            runtime.projector.catch_up()
             continue
         # The views must see this event before the next deadline is read; catching up here
         # works whether or not a projection thread runs beside the scheduler.
@@ -134,8 +143,28 @@ def sweep(runtime: Runtime, now: datetime | None = None, limit: int = 500) -> Sw
     return report
 
 
-def _void(runtime: Runtime, key: str, rule_id: str) -> None:
-    with runtime.db.begin() as conn:
-        conn.execute(update(deadlines).where(deadlines.c.deadline_id == key,
-                                             deadlines.c.state == "pending")
-                     .values(state="void", note=f"refused: {rule_id}"))
+def _owner(runtime: Runtime, row: dict[str, Any]) -> UUID | None:
+    """The aggregate a deadline row belongs to; None if it is not recorded (a provider's half-year
+    report is opened only when its first event is recorded)."""
+    if row["aggregate_type"] != "provider":
+        return UUID(row["aggregate_id"])
+    report_id = report_id_for(row["aggregate_id"], row["detail"]["year"], row["detail"]["half"])
+    return report_id if runtime.ledger.recorder.select_events(report_id, limit=1) else None
+
+
+def _void(runtime: Runtime, context: CommandContext, row: dict[str, Any], rule_id: str) -> bool:
+    """Record that the deadline is void; False if it cannot be recorded now (tried again next
+    sweep). Already recorded (the view had not applied it yet) counts as recorded."""
+    owner = _owner(runtime, row)
+    if owner is None:
+        log.warning("deadline %s was refused (%s) but its aggregate is not recorded; left pending",
+                    row["deadline_id"], rule_id)
+        return False
+    try:
+        runtime.ledger.void_deadline(context, owner, row["deadline_id"], row["kind"], rule_id)
+    except RuleViolation as refusal:
+        if refusal.rule.id in _RETRY_LATER:
+            return False
+        if refusal.rule.id != rules.DEADLINE_NOT_APPLICABLE.id:
+            raise
+    return True

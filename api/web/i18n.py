@@ -222,6 +222,7 @@ EVENT_LABELS_KO: dict[str, str] = {
     "EndNoticeOverdue": "종료 통지 기한 경과",
     "DataDispositionOverdue": "반환·파기 기한 경과",
     "ImprovementOverdue": "개선 기한 경과",
+    "DeadlineVoided": "기한 해당 없음(무효)",
 }
 
 # English labels where the wire value is a code rather than words.

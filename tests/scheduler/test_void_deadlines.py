@@ -1,0 +1,72 @@
+"""A void deadline is an event in the log, not a row the scheduler writes: on SQLite and
+PostgreSQL, the deadlines a sweep finds void are recorded as ``DeadlineVoided`` on their aggregate
+(by the scheduler, with the rule that refused them, once), and a rebuild gives the same rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dsledger.runtime import Runtime
+from dsledger.settings import Settings
+from projections.catalogue_reader import CatalogueReader
+from projections.tables import deadlines
+from scheduler.clock import ControllableClock
+from scheduler.sweep import SCHEDULER, sweep
+from tests.scheduler.test_deadlines import START, a_year, move
+
+
+@pytest.fixture
+def clock() -> ControllableClock:
+    return ControllableClock(START)
+
+
+@pytest.fixture
+def runtime(settings_factory: Callable[[], Settings], clock: ControllableClock) -> Iterator[Runtime]:
+    rt = Runtime(settings_factory(), clock=clock)
+    yield rt
+    rt.close()
+
+
+def deadline_rows(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.db.connect() as conn:
+        return [dict(row) for row in conn.execute(
+            select(deadlines).order_by(deadlines.c.deadline_id)).mappings()]
+
+
+def voided_events(runtime: Runtime) -> list[Any]:
+    events = [runtime.ledger.mapper.to_domain_event(n)
+              for n in runtime.ledger.recorder.select_notifications(start=1, limit=100_000)]
+    return [e for e in events if type(e).__name__ == "DeadlineVoided"]
+
+
+def test_a_void_deadline_is_recorded_once_and_a_rebuild_keeps_it(
+    runtime: Runtime, clock: ControllableClock, reader: CatalogueReader,
+    catalogue: dict[str, str],
+) -> None:
+    a_year(runtime, clock, reader, catalogue)
+    move(clock, "2027-04-19")
+    report = sweep(runtime, limit=10_000)
+    assert report.void, "the year has deadlines that no longer apply"
+    events = voided_events(runtime)
+    assert sorted(e.deadline_id for e in events) == sorted(report.void)
+    assert all(e.actor == SCHEDULER and e.reason for e in events)
+    # The aggregate it belongs to: a contract's deadline on the contract, a service's on it…
+    rows = {row["deadline_id"]: row for row in deadline_rows(runtime)}
+    for event in events:
+        row = rows[event.deadline_id]
+        assert row["state"] == "void" and row["note"] == f"refused: {event.reason}"
+        assert event.kind == row["kind"]
+        assert type(event).__qualname__.split(".")[0] in {
+            "Contract", "Procurement", "QualityInspection", "DigitalService", "SemiannualReport"}
+    # Swept again (a second scheduler, a restart): nothing fired, nothing voided twice.
+    again = sweep(runtime, limit=10_000)
+    assert again.fired == [] and again.void == []
+    assert Counter(e.deadline_id for e in voided_events(runtime)) == Counter(report.void)
+    incremental = deadline_rows(runtime)
+    runtime.projector.rebuild()
+    assert deadline_rows(runtime) == incremental
