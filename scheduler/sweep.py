@@ -32,6 +32,7 @@ from domain.quality import InspectionKind, QualityInspection
 from domain.rules import RuleViolation
 from domain.values import CertificationKind
 from dsledger.runtime import Runtime
+from projections.deadlines import DeadlineView
 from projections.tables import deadlines
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,15 @@ def sweep(runtime: Runtime, now: datetime | None = None, limit: int = 500) -> Sw
     today = now.astimezone(KOREA).date()
     report = SweepReport()
     runtime.projector.catch_up()
+    stopped = [failure for failure in runtime.projector.failures()
+               if failure.view == DeadlineView.name]
+    if stopped:
+        # The deadlines view is stopped at an event it cannot apply: what it shows as pending
+        # may have been met since, and firing from it would record a void for a deadline that was
+        # met. Nothing fires until it applies that event (readiness names it meanwhile).
+        log.warning("deadline sweep skipped: the deadlines view is stopped at position %d (%s)",
+                    stopped[0].position, stopped[0].event_type)
+        return report
     while len(report.fired) + len(report.void) < limit:
         # What this sweep handled is not read again: if the deadlines view is stopped at an event
         # it cannot apply (projections/engine.py), its rows do not change as events are recorded.

@@ -203,3 +203,22 @@ def test_rebuild_names_the_failing_event_finishes_the_others_and_exits_non_zero(
     assert set(positions.values()) == {head}
     assert [(f.view, f.position) for f in runtime.projector.failures()] == [
         ("catalogue", poisoned_at)]
+
+
+def test_readiness_names_the_views_far_behind_the_head(
+        runtime: Runtime, api: TestClient[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.controllers.system as system
+
+    record_history(runtime, count=3)
+    runtime.projector.catch_up()
+    assert api.get("/health/ready").status_code == 200
+    monkeypatch.setattr(system, "READY_MAX_LAG", 2)
+    head = more_events(runtime, 3)  # not projected: no worker runs
+    ready = api.get("/health/ready")
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["failed"] == {} and body["head"] == head
+    # The catalogue and the Merkle log read these events; every view is as far behind.
+    assert set(body["behind"]) == set(tracked(runtime)) and body["max_lag"] == 2
+    runtime.projector.catch_up()
+    assert api.get("/health/ready").json()["status"] == "ready"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +15,11 @@ from sqlalchemy import select
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
 from projections.catalogue_reader import CatalogueReader
+from projections.deadlines import DeadlineView
 from projections.tables import deadlines
 from scheduler.clock import ControllableClock
-from scheduler.sweep import SCHEDULER, sweep
+from scheduler.sweep import SCHEDULER, SweepReport, sweep
+from tests.procurement.conftest import OPERATOR, context
 from tests.scheduler.test_deadlines import START, a_year, move
 
 
@@ -70,3 +73,32 @@ def test_a_void_deadline_is_recorded_once_and_a_rebuild_keeps_it(
     incremental = deadline_rows(runtime)
     runtime.projector.rebuild()
     assert deadline_rows(runtime) == incremental
+
+
+def test_no_deadline_fires_or_is_voided_while_the_deadlines_view_is_stopped(
+    runtime: Runtime, clock: ControllableClock, reader: CatalogueReader,
+    catalogue: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a_year(runtime, clock, reader, catalogue)
+    runtime.projector.catch_up()
+    original = DeadlineView.apply_batch
+    stop_at = runtime.projector.head() + 1
+
+    def failing(self: DeadlineView, conn: Any, items: Any) -> None:
+        if any(position >= stop_at for position, _ in items):
+            raise RuntimeError("the deadlines view cannot apply this event")
+        original(self, conn, items)
+
+    monkeypatch.setattr(DeadlineView, "apply_batch", failing)
+    runtime.ledger.suspend_service(context(OPERATOR), UUID(catalogue["N-01"]), "점검")
+    runtime.projector.catch_up()
+    assert [f.view for f in runtime.projector.failures()] == ["deadlines"]
+    move(clock, "2027-04-19")
+    head = runtime.projector.head()
+    # Its rows may show as pending what was met since: nothing fires from them.
+    assert sweep(runtime, limit=10_000) == SweepReport()
+    assert runtime.projector.head() == head
+    monkeypatch.setattr(DeadlineView, "apply_batch", original)
+    runtime.projector.retry_failed()
+    report = sweep(runtime, limit=10_000)
+    assert report.fired and runtime.projector.failures() == []
