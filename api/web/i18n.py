@@ -147,6 +147,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "obligations.counting": ("기간 계산", "Counting"),
     "obligations.basis": ("근거", "Basis"),
     "obligations.show": ("보기", "Show"),
+    "obligations.stopped": ("이 현황판은 로그의 {position}번 사건을 반영하지 못해 그 이전의 의무를 "
+                            "보여 줍니다. 운영자에게 알려졌습니다.",
+                            "This board could not apply event {position} of the log: it shows the "
+                            "obligations as they were before it. The operator has been told."),
     "state.all": ("전체", "all"),
     "state.pending": ("진행 중", "pending"),
     "state.met": ("이행", "met"),

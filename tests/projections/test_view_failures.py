@@ -222,3 +222,26 @@ def test_readiness_names_the_views_far_behind_the_head(
     assert set(body["behind"]) == set(tracked(runtime)) and body["max_lag"] == 2
     runtime.projector.catch_up()
     assert api.get("/health/ready").json()["status"] == "ready"
+
+
+def test_the_obligations_board_says_it_is_stopped_while_the_deadlines_view_is(
+        runtime: Runtime, api: TestClient[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from projections.deadlines import DeadlineView
+    from tests.principals import AGENCY, OPERATOR
+    from tests.web.conftest import sign_in
+
+    record_history(runtime, count=3)
+    poisoned_at = 2
+    poison = Poison(monkeypatch, DeadlineView, poisoned_at)
+    runtime.projector.catch_up()
+    sign_in(api, OPERATOR)
+    board = api.get("/web/obligations", params={"lang": "en"}).text
+    assert f"could not apply event {poisoned_at} of the log" in board
+    assert "no_such_column" in board  # the operator sees the error
+    sign_in(api, AGENCY)
+    board = api.get("/web/obligations", params={"lang": "ko"}).text
+    assert f"{poisoned_at}번 사건을 반영하지 못해" in board and "no_such_column" not in board
+    poison.remove()
+    runtime.projector.retry_failed()
+    runtime.projector.catch_up()
+    assert "번 사건을 반영하지 못해" not in api.get("/web/obligations").text
