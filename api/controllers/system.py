@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from api.auth import PUBLIC, allow
@@ -63,7 +64,9 @@ class SystemController(Controller):
                               failed={failure.view: failure for failure in projector.failures()})
 
     @get("/health/ready", sync_to_thread=True,
-         summary="Ready: no view failed and none far behind (503 naming them otherwise)")
+         summary="Ready: no view failed and none far behind (503 naming them otherwise)",
+         responses={503: ResponseSpec(data_container=Readiness,
+                                      description="A view failed or is far behind: named")})
     def ready(self, request: Request[Any, Any, Any]) -> Response[Readiness]:
         # ``/health`` is liveness (the process and its database answer); this is readiness: a
         # load balancer or an operator learns that a view stopped at an event, or lags, by name.
