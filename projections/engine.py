@@ -101,7 +101,7 @@ class ViewFailure(msgspec.Struct, frozen=True):
     """When a running worker tries it again (a worker that starts tries at once)."""
 
 
-def _describe(position: int, item: Any) -> tuple[str, int, str]:
+def _describe(item: Any) -> tuple[str, int, str]:
     """(originator id, version, type) of a decoded event, or of a raw view's notification."""
     topic = getattr(item, "topic", None)
     kind = topic.partition(":")[2] if isinstance(topic, str) else type(item).__qualname__
@@ -622,7 +622,7 @@ class ProjectionEngine:
                                 ).mappings().one_or_none()
         again = existing is not None and int(existing["position"]) == position
         attempts = int(existing["attempts"]) + 1 if again and existing is not None else 1
-        originator_id, version, event_type = _describe(position, item)
+        originator_id, version, event_type = _describe(item)
         # The driver's own error, first line only: SQLAlchemy's wrapper appends the statement and
         # its parameters (an event's values), and the failure is shown on public pages. The whole
         # error, traceback included, goes to the log.
