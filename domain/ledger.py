@@ -45,6 +45,7 @@ from domain.contract_terms import (
     TerminationGround,
     UnitPrice,
 )
+from domain.deadline_void import DeadlineVoid
 from domain.procurement import (
     CandidateScore,
     CommunicationChannel,
@@ -729,12 +730,13 @@ class Ledger(Application[UUID]):
             refuse(rules.COMMAND_VERSION_CONFLICT, kind="SemiannualReport", expected="-",
                    actual="newer")
 
-    def void_deadline(self, context: CommandContext, aggregate_id: UUID, deadline_id: str,
-                      kind: str, reason: str) -> CommandResult:
-        """The scheduler records, on the aggregate a deadline belongs to, that it is void (its
-        command was refused by the rule ``reason``); refused if already recorded."""
-        return self._change(context, LedgerAggregate, aggregate_id,
-                            lambda aggregate: aggregate.void_deadline(deadline_id, kind, reason))
+    def void_deadline(self, context: CommandContext, deadline_id: str, kind: str,
+                      owner_type: str, owner_id: str, reason: str) -> CommandResult:
+        """The scheduler records that a deadline is void (its command was refused by the rule
+        ``reason``); refused (``deadline.not-applicable``) if already recorded."""
+        return self._create(context, lambda: DeadlineVoid.record(
+            deadline_id=deadline_id, kind=kind, owner_type=owner_type, owner_id=owner_id,
+            reason=reason), rules.DEADLINE_NOT_APPLICABLE, kind=kind)
 
     def live_service(self, service_id: str) -> LiveService:
         """A service's state in the catalogue now, from its own events (not a view)."""

@@ -206,14 +206,6 @@ class CatalogueView(View):
 
         self._change(event, position, key, removed)
 
-    def _deadline_voided(self, event: Any, position: int, key: str) -> None:
-        # Nothing a searcher sees changes (the deadlines view keeps it), but the service's
-        # version moved on: the row's version is what a client sends back as If-Match.
-        assert self._batch is not None
-        row = self._batch.rows[key]
-        row["version"], row["position"] = event.originator_version, position
-        self._batch.dirty.add(key)
-
     _handlers: ClassVar[dict[str, Handler]]
 
 
@@ -275,5 +267,4 @@ CatalogueView._handlers = {  # keyed by the event's name on DigitalService
     "Reinstated": _flag_handler("suspended", False),
     "SelectionCancelled": _flag_handler("cancelled", True),
     "ValidityExpired": _flag_handler("expired", True),
-    "DeadlineVoided": CatalogueView._deadline_voided,
 }

@@ -62,17 +62,11 @@ class DeadlineView(View):
                 handler(_Writer(conn, event, position, added))
         added.flush(conn)
 
-    # --- any aggregate: a deadline the scheduler found void ----------------------------------
-    def _voided(self, w: _Writer) -> None:
+    # --- a deadline the scheduler found void (domain/deadline_void.py) ---------------------
+    def _DeadlineVoid_DeadlineVoided(self, w: _Writer) -> None:
         # Only a pending deadline: by the time the event applies, another event may have
         # settled it (the scheduler recorded the void from a view that was behind).
         w.void(w.event.deadline_id, f"refused: {w.event.reason}")
-
-    _DigitalService_DeadlineVoided = _voided
-    _Procurement_DeadlineVoided = _voided
-    _Contract_DeadlineVoided = _voided
-    _QualityInspection_DeadlineVoided = _voided
-    _SemiannualReport_DeadlineVoided = _voided
 
     # --- digital services ---------------------------------------------------------------------
     def _DigitalService_Selected(self, w: _Writer) -> None:

@@ -27,7 +27,6 @@ from domain.contract import Contract
 from domain.deadlines import DeadlineKind
 from domain.ledger import CommandResult, Ledger
 from domain.procurement import Procurement
-from domain.provider_report import report_id_for
 from domain.quality import InspectionKind, QualityInspection
 from domain.rules import RuleViolation
 from domain.values import CertificationKind
@@ -153,25 +152,12 @@ def sweep(runtime: Runtime, now: datetime | None = None, limit: int = 500) -> Sw
     return report
 
 
-def _owner(runtime: Runtime, row: dict[str, Any]) -> UUID | None:
-    """The aggregate a deadline row belongs to; None if it is not recorded (a provider's half-year
-    report is opened only when its first event is recorded)."""
-    if row["aggregate_type"] != "provider":
-        return UUID(row["aggregate_id"])
-    report_id = report_id_for(row["aggregate_id"], row["detail"]["year"], row["detail"]["half"])
-    return report_id if runtime.ledger.recorder.select_events(report_id, limit=1) else None
-
-
 def _void(runtime: Runtime, context: CommandContext, row: dict[str, Any], rule_id: str) -> bool:
     """Record that the deadline is void; False if it cannot be recorded now (tried again next
     sweep). Already recorded (the view had not applied it yet) counts as recorded."""
-    owner = _owner(runtime, row)
-    if owner is None:
-        log.warning("deadline %s was refused (%s) but its aggregate is not recorded; left pending",
-                    row["deadline_id"], rule_id)
-        return False
     try:
-        runtime.ledger.void_deadline(context, owner, row["deadline_id"], row["kind"], rule_id)
+        runtime.ledger.void_deadline(context, row["deadline_id"], row["kind"],
+                                     row["aggregate_type"], row["aggregate_id"], rule_id)
     except RuleViolation as refusal:
         if refusal.rule.id in _RETRY_LATER:
             return False
