@@ -46,6 +46,7 @@ from domain.contract_terms import (
     TerminationGround,
     UnitPrice,
 )
+from domain.deadline_void import DeadlineVoid
 from domain.procurement import (
     CandidateScore,
     CommunicationChannel,
@@ -764,6 +765,14 @@ class Ledger(Application[UUID]):
         except IntegrityError:
             refuse(rules.COMMAND_VERSION_CONFLICT, kind="SemiannualReport", expected="-",
                    actual="newer")
+
+    def void_deadline(self, context: CommandContext, deadline_id: str, kind: str,
+                      owner_type: str, owner_id: str, reason: str) -> CommandResult:
+        """The scheduler records that a deadline is void (its command was refused by the rule
+        ``reason``); refused (``deadline.not-applicable``) if already recorded."""
+        return self._create(context, lambda: DeadlineVoid.record(
+            deadline_id=deadline_id, kind=kind, owner_type=owner_type, owner_id=owner_id,
+            reason=reason), rules.DEADLINE_NOT_APPLICABLE, kind=kind)
 
     def live_service(self, service_id: str) -> LiveService:
         """A service's state in the catalogue now, from its own events (not a view)."""

@@ -97,8 +97,18 @@ def rebuild(processes: int | None) -> None:
             applied = rebuild_views(runtime, processes, update)
         console.print(f"rebuilt views to position {runtime.projector.position()} "
                       f"({applied} event applications)")
+        # A view that cannot apply an event stops there and the others finish; the rebuild is
+        # not done, and a script running it must know which event to look at.
+        failures = runtime.projector.failures()
+        for failure in failures:
+            console.print(f"view {failure.view} FAILED at position {failure.position}: "
+                          f"{failure.event_type} {failure.originator_id} "
+                          f"v{failure.originator_version}: {failure.error_class}: "
+                          f"{failure.error_message}", markup=False, highlight=False)
     finally:
         runtime.close()
+    if failures:
+        raise SystemExit(1)
 
 
 def _load_demo(runtime: Runtime) -> DemoContracts:

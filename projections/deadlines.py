@@ -62,6 +62,12 @@ class DeadlineView(View):
                 handler(_Writer(conn, event, position, added))
         added.flush(conn)
 
+    # --- a deadline the scheduler found void (domain/deadline_void.py) ---------------------
+    def _DeadlineVoid_DeadlineVoided(self, w: _Writer) -> None:
+        # Only a pending deadline: by the time the event applies, another event may have
+        # settled it (the scheduler recorded the void from a view that was behind).
+        w.void(w.event.deadline_id, f"refused: {w.event.reason}")
+
     # --- digital services ---------------------------------------------------------------------
     def _DigitalService_Selected(self, w: _Writer) -> None:
         e = w.event
@@ -353,6 +359,16 @@ class _Writer:
 
     def update(self, key: str, **values: Any) -> None:
         self._keyed(key, values)
+
+    def void(self, key: str, note: str) -> None:
+        """A pending deadline made void, with why."""
+        values = {"state": "void", "note": note[:200], "updated_position": self.position}
+        self.added.change(values, key=key, state="pending")
+        if self.added.absent(key):
+            return
+        self.added.forget(key=key)
+        self.conn.execute(update(deadlines).where(deadlines.c.deadline_id == key,
+                                                  deadlines.c.state == "pending").values(**values))
 
     def settle(self, key: str, state: str) -> None:
         """Record what became of a deadline; a deadline already fired stays fired."""

@@ -18,6 +18,13 @@ gain). On SQLite they are applied one after the other: it has one writer.
 
 On SQLite it polls (the library's SQLite recorder cannot subscribe); on PostgreSQL it sleeps on
 LISTEN for the recorder's NOTIFY and polls only as a fallback.
+
+A view that cannot apply an event stops alone (``view_failures``): the engine finds the event
+(only then does it apply that view's share of the batch event by event), commits what came before
+it, and records the view as failed at that position with the error. The other views go on, commands
+stop waiting for it (``wait_for``), and it is tried again after a pause that doubles up to five
+minutes (and at once by a process that starts: new code may have been deployed). When the event
+applies, its failure row goes in the same transaction, so the view resumes exactly where it stopped.
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
+import msgspec
 import psycopg
 from sqlalchemy import (
     Boolean,
@@ -51,7 +60,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.ledger import Ledger
 from projections.reads import single_statement_reads
-from projections.tables import projection_tracking
+from projections.tables import projection_tracking, view_failures
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +71,46 @@ SMALL_BATCH = 50
 COPY_THRESHOLD = 100
 """From this many rows on, ``bulk_insert`` stages rows that may exist already by COPY (measured:
 below it, the temporary table costs more than adapting the arrays of one ``unnest``)."""
+RETRY_FIRST = 1.0
+RETRY_MAX = 300.0
+"""A failed view is tried again after ``RETRY_FIRST`` seconds, then twice as long after each
+failure at the same event, never longer than ``RETRY_MAX``: a fault that needs a fix is not hammered
+on, and one that goes away by itself (a lock, a full disk) is soon noticed."""
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds to wait after the ``attempts``-th failure at one event before trying it again."""
+    return min(RETRY_FIRST * 2.0 ** min(max(attempts - 1, 0), 32), RETRY_MAX)
+
+
+class ViewFailure(msgspec.Struct, frozen=True):
+    """A view stopped at an event it could not apply (a row of ``view_failures``)."""
+
+    view: str
+    position: int
+    """The global position of the event; the view has applied every event before it."""
+    originator_id: str
+    originator_version: int
+    event_type: str
+    error_class: str
+    error_message: str
+    first_failed_at: datetime
+    last_failed_at: datetime
+    attempts: int
+    next_attempt_at: datetime
+    """When a running worker tries it again (a worker that starts tries at once)."""
+
+
+def _describe(item: Any) -> tuple[str, int, str]:
+    """(originator id, version, type) of a decoded event, or of a raw view's notification."""
+    topic = getattr(item, "topic", None)
+    kind = topic.partition(":")[2] if isinstance(topic, str) else type(item).__qualname__
+    return (str(getattr(item, "originator_id", "")), int(getattr(item, "originator_version", 0)),
+            kind)
+
+
+class _Located(Exception):
+    """Raised out of a view's transaction once its failing event is found, to roll it back."""
 
 
 class View(ABC):
@@ -199,7 +248,12 @@ _SHAPES: dict[tuple[str, str], _Shape] = {}
 
 # Built once: a live worker runs these for every event it applies, and building a statement cost
 # SQLAlchemy more than running it.
-_POSITIONS = select(projection_tracking.c.view, projection_tracking.c.position)
+# Each view's position with its failure, if any: one statement, so knowing which views failed
+# costs a live worker nothing more per batch than reading the positions did.
+_POSITIONS = (select(projection_tracking.c.view, projection_tracking.c.position,
+                     view_failures.c.position.label("failed_at"), view_failures.c.attempts)
+              .select_from(projection_tracking.outerjoin(
+                  view_failures, view_failures.c.view == projection_tracking.c.view)))
 _CLAIM = (update(projection_tracking)
           .where(projection_tracking.c.view.in_(bindparam("names", expanding=True)),
                  projection_tracking.c.position == bindparam("old"))
@@ -293,21 +347,68 @@ class ProjectionEngine:
         """Each view's position as this process last read it or committed it: a waiter checks it
         on every commit here without a query; progress made elsewhere is read from the table."""
         self._poke = threading.Event()
+        self._failed: dict[str, int] = {}
+        """The failed views as last read or recorded, with the position they failed at."""
+        self._retry_at: dict[str, float] = {}
+        """When this process may try each view it saw fail again (``clock``): a view is skipped
+        until then. Kept in memory on purpose: a process that starts (new code) tries at once."""
+        self.clock: Callable[[], float] = time.monotonic
         self._ensure_tracking_rows()
 
     # --- positions ----------------------------------------------------------------------------
     def positions(self) -> dict[str, int]:
+        names = {view.name for view in self.views}
         with single_statement_reads(self.db).connect() as conn:
-            rows = conn.execute(_POSITIONS)
-            read = {row.view: int(row.position) for row in rows
-                    if row.view in {view.name for view in self.views}}
+            rows = [row for row in conn.execute(_POSITIONS) if row.view in names]
+        read = {row.view: int(row.position) for row in rows}
+        failed = {row.view: int(row.failed_at) for row in rows if row.failed_at is not None}
         with self._progress:
             self._known.update(read)
+            self._failed = failed
+            for name in [name for name in self._retry_at if name not in failed]:
+                del self._retry_at[name]  # cleared elsewhere (a rebuild, another worker)
         return read
 
     def position(self) -> int:
-        """The position every view has reached."""
-        return min(self.positions().values(), default=0)
+        """The position every view has reached, failed views left out (they stay behind at their
+        event until it applies: see ``failures``); with every view failed, the lowest."""
+        positions = self.positions()
+        reached = self._reached(positions)
+        return reached if reached is not None else min(positions.values(), default=0)
+
+    def _reached(self, positions: dict[str, int]) -> int | None:
+        """The lowest position of the views that have not failed; None if every view failed."""
+        with self._progress:
+            healthy = [position for name, position in positions.items()
+                       if name not in self._failed]
+        return min(healthy) if healthy else (None if positions else 0)
+
+    def failures(self) -> list[ViewFailure]:
+        """The views stopped at an event they could not apply, by name."""
+        names = [view.name for view in self.views]
+        with self.db.connect() as conn:
+            rows = conn.execute(select(view_failures).where(view_failures.c.view.in_(names))
+                                .order_by(view_failures.c.view)).mappings().all()
+        return [ViewFailure(**{key: _aware(value) for key, value in row.items()})
+                for row in rows]
+
+    def retry_failed(self) -> None:
+        """Try every failed view again at the next batch instead of after its pause (after a
+        fix was deployed in this process, or the data it failed on was corrected)."""
+        with self._progress:
+            self._retry_at.clear()
+        self.poke()
+
+    def _runnable(self, positions: dict[str, int]) -> dict[str, int]:
+        """The positions of the views to apply now: a failed view only once its pause is over."""
+        now = self.clock()
+        with self._progress:
+            return {name: position for name, position in positions.items()
+                    if self._retry_at.get(name, 0.0) <= now}
+
+    def _is_failed(self, name: str) -> bool:
+        with self._progress:
+            return name in self._failed or name in self._retry_at
 
     def head(self) -> int:
         return int(self.ledger.recorder.max_notification_id() or 0)
@@ -327,12 +428,16 @@ class ProjectionEngine:
     def run_once(self) -> int:
         """Apply the next batch of events to every view that has not seen them; return how many
         (view, event) applications were committed."""
-        positions = self.positions()
+        positions = self._runnable(self.positions())
         batch = self._read(positions)
         return 0 if batch is None else self._apply(batch, positions)
 
     def _read(self, positions: dict[str, int], limit: int | None = None) -> _Batch | None:
-        start = min(positions.values(), default=0)
+        """The batch after the lowest of ``positions`` (the views to apply now: a failed view
+        waiting for its retry is not among them, so it does not hold the others back)."""
+        if not positions:
+            return None
+        start = min(positions.values())
         notifications = self.ledger.recorder.select_notifications(
             start=start + 1, limit=limit or self.batch_size
         )
@@ -344,7 +449,7 @@ class ProjectionEngine:
         # view reads (a topic names its class: "domain.service:DigitalService.Suspended"), and
         # not at all when only raw views (the Merkle log) are behind.
         behind = [view for view in self.views
-                  if not view.raw and positions.get(view.name, 0) < last]
+                  if not view.raw and view.name in positions and positions[view.name] < last]
         events: list[tuple[int, Any, str]] | None = None
         if behind:
             wanted: set[str] | None = (
@@ -359,12 +464,15 @@ class ProjectionEngine:
         return _Batch(start, raw, events)
 
     def _apply(self, batch: _Batch, positions: dict[str, int]) -> int:
-        """Apply a batch to every view behind its end; return the (view, event) applications
-        committed. A view that fails rolls back alone; the first error is raised once the other
-        views of the batch are done."""
+        """Apply a batch to every view of ``positions`` behind its end; return the (view, event)
+        applications committed. A view that cannot apply an event is recorded as failed at it
+        (``_isolate``) and the others go on; any other error (the database gone) is raised once
+        the other views of the batch are done."""
         work: list[tuple[View, int, Items]] = []
         idle: list[tuple[View, int]] = []
         for view in self.views:
+            if view.name not in positions:
+                continue
             old = positions[view.name]
             if old >= batch.last:
                 continue
@@ -373,7 +481,11 @@ class ProjectionEngine:
                 work.append((view, old, items))
             else:
                 idle.append((view, old))
-        if len(batch.raw) <= SMALL_BATCH and len(work) + len(idle) > 1:
+        # A failed view being tried again goes alone: it would most likely fail the others'
+        # transaction again.
+        if (len(batch.raw) <= SMALL_BATCH and len(work) + len(idle) > 1
+                and not any(self._is_failed(view.name)
+                            for view in [*(entry[0] for entry in work), *(v for v, _ in idle)])):
             together = self._apply_together(work, idle, batch)
             if together is not None:
                 return together
@@ -432,15 +544,110 @@ class ProjectionEngine:
                 + sum(batch.count(old) for _, old in idle))
 
     def _apply_view(self, view: View, old: int, new: int, items: Items) -> int:
-        """One view's share of a batch, in its own transaction: claim, apply, commit."""
+        """One view's share of a batch, in its own transaction: claim, apply, commit. If it
+        fails, ``_isolate`` finds the event."""
+        failed = self._is_failed(view.name)
+        try:
+            with self.db.begin() as conn:
+                self._relax(conn)
+                if not self._claim(conn, [view.name], old, new):
+                    conn.rollback()
+                    return 0
+                view.apply_batch(conn, items)
+                if failed:
+                    self._clear_failures(conn, [view.name])
+        except Exception:
+            log.debug("view %s failed on a batch; looking for the event", view.name,
+                      exc_info=True)
+            return self._isolate(view, old, new, items)
+        self._advanced({view.name: new}, cleared=[view.name] if failed else ())
+        return len(items)
+
+    def _isolate(self, view: View, old: int, new: int, items: Items) -> int:
+        """A view failed on its share of a batch: apply it again event by event to find the
+        event it cannot apply, then commit the events before it and record the view as failed
+        at it. If every event applies this time (what failed was not the view's), that commits.
+        An error outside the view (the database gone) is raised."""
+        failed = self._is_failed(view.name)
+        failing: tuple[int, Exception] | None = None
+        try:
+            with self.db.begin() as conn:
+                self._relax(conn)
+                if not self._claim(conn, [view.name], old, new):
+                    conn.rollback()
+                    return 0
+                for index, item in enumerate(items):
+                    try:
+                        view.apply_batch(conn, [item])
+                    except Exception as error:
+                        failing = (index, error)
+                        raise _Located from error
+                if failed:
+                    self._clear_failures(conn, [view.name])
+        except _Located:
+            pass
+        if failing is None:
+            self._advanced({view.name: new}, cleared=[view.name] if failed else ())
+            return len(items)
+        index, problem = failing
+        position, item = items[index]
         with self.db.begin() as conn:
             self._relax(conn)
-            if not self._claim(conn, [view.name], old, new):
+            if not self._claim(conn, [view.name], old, position - 1):
                 conn.rollback()
                 return 0
-            view.apply_batch(conn, items)
-        self._advanced({view.name: new})
-        return len(items)
+            if index:
+                view.apply_batch(conn, items[:index])
+            failure = self._record_failure(conn, view.name, position, item, problem)
+        delay = retry_delay(failure.attempts)
+        log.error("view %s cannot apply the event at position %d (%s, %s v%d): %s: %s; it stays "
+                  "at %d, the other views go on; attempt %d, next in %.0f s", view.name,
+                  position, failure.event_type, failure.originator_id,
+                  failure.originator_version, failure.error_class, failure.error_message,
+                  position - 1, failure.attempts, delay, exc_info=problem)
+        with self._progress:
+            self._known[view.name] = max(self._known.get(view.name, 0), position - 1)
+            self._failed[view.name] = position
+            self._retry_at[view.name] = self.clock() + delay
+            self._commits += 1
+            self._progress.notify_all()  # a command waiting for this view stops waiting
+        return index
+
+    @staticmethod
+    def _record_failure(conn: Connection, name: str, position: int, item: Any,
+                        error: Exception) -> ViewFailure:
+        """Write the view's failure row: attempts counted on while it fails at the same event."""
+        now = datetime.now(UTC)
+        existing = conn.execute(select(view_failures).where(view_failures.c.view == name)
+                                ).mappings().one_or_none()
+        again = existing is not None and int(existing["position"]) == position
+        attempts = int(existing["attempts"]) + 1 if again and existing is not None else 1
+        originator_id, version, event_type = _describe(item)
+        # The driver's own error, first line only: SQLAlchemy's wrapper appends the statement and
+        # its parameters (an event's values), and the failure is shown on public pages. The whole
+        # error, traceback included, goes to the log.
+        cause: BaseException = getattr(error, "orig", None) or error
+        message = next(iter(str(cause).strip().splitlines()), "")
+        failure = ViewFailure(
+            view=name, position=position, originator_id=originator_id,
+            originator_version=version, event_type=event_type[:200],
+            error_class=f"{type(cause).__module__}.{type(cause).__qualname__}"[:200],
+            error_message=message[:500],
+            first_failed_at=(_aware(existing["first_failed_at"])
+                             if again and existing is not None else now),
+            last_failed_at=now, attempts=attempts,
+            next_attempt_at=now + timedelta(seconds=retry_delay(attempts)))
+        values = msgspec.structs.asdict(failure)
+        if existing is None:
+            conn.execute(insert(view_failures).values(**values))
+        else:
+            conn.execute(update(view_failures).where(view_failures.c.view == name)
+                         .values(**values))
+        return failure
+
+    @staticmethod
+    def _clear_failures(conn: Connection, names: Sequence[str]) -> None:
+        conn.execute(delete(view_failures).where(view_failures.c.view.in_(list(names))))
 
     def _move(self, idle: list[tuple[View, int]], batch: _Batch) -> int:
         """Move the positions of views with nothing to apply in this batch, all in one
@@ -450,10 +657,15 @@ class ProjectionEngine:
             return 0
         new = batch.last
         moved: dict[str, int] = {}
+        # A failed view tried again that no longer reads the event it failed at (its code
+        # changed) is past it: its failure goes with the move.
+        failed = [view.name for view, _ in idle if self._is_failed(view.name)]
         with self.db.begin() as conn:
             self._relax(conn)
             if self._claim_all(conn, idle, new):
                 moved = {view.name: old for view, old in idle}
+                if failed:
+                    self._clear_failures(conn, failed)
             else:
                 conn.rollback()
         if not moved:
@@ -461,9 +673,12 @@ class ProjectionEngine:
                 with self.db.begin() as conn:
                     if self._claim(conn, [view.name], old, new):
                         moved[view.name] = old
+                        if view.name in failed:
+                            self._clear_failures(conn, [view.name])
                     else:
                         conn.rollback()
-        self._advanced(dict.fromkeys(moved, new))
+        self._advanced(dict.fromkeys(moved, new), cleared=[name for name in failed
+                                                            if name in moved])
         return sum(batch.count(old) for old in moved.values())
 
     @classmethod
@@ -499,7 +714,8 @@ class ProjectionEngine:
         limit = batch_size or self.batch_size
         target = self.head()
         total = 0
-        positions = self.positions()
+        # A failed view waiting for its retry is left out: the others reach the head without it.
+        positions = self._runnable(self.positions())
         ahead: _Batch | None = None
         with ThreadPoolExecutor(1, thread_name_prefix="projection-read") as reader:
             while min(positions.values(), default=target) < target:
@@ -516,7 +732,7 @@ class ProjectionEngine:
                     total += self._apply(batch, positions)
                     ahead = following.result() if following is not None else None
                     del batch
-                positions = self.positions()
+                positions = self._runnable(self.positions())
                 if progress is not None:
                     progress(min(min(positions.values(), default=0), target), target)
         return total
@@ -532,7 +748,8 @@ class ProjectionEngine:
         return max(self.batch_size, self.rebuild_batch_size)
 
     def empty(self) -> None:
-        """Every view emptied and its position set back to zero, in one transaction."""
+        """Every view emptied, its position set back to zero and its failure forgotten (the
+        replay records it again if the event still fails), in one transaction."""
         tables = [table for view in self.views for table in reversed(view.tables)]
         with self.db.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -548,8 +765,11 @@ class ProjectionEngine:
                 .where(projection_tracking.c.view.in_([view.name for view in self.views]))
                 .values(position=0)
             )
+            self._clear_failures(conn, [view.name for view in self.views])
         with self._progress:
             self._known.clear()
+            self._failed.clear()
+            self._retry_at.clear()
 
     # --- running in the background ------------------------------------------------------------
     def poke(self) -> None:
@@ -564,7 +784,8 @@ class ProjectionEngine:
                     if self.run_once():
                         continue
                 except Exception:
-                    # A failed batch rolled back as a whole; retry after a pause rather than die.
+                    # Not a view's failure (those are recorded and the view waits alone): the
+                    # database, most likely. The batch rolled back; retry after a pause.
                     log.exception("projection batch failed; retrying")
                     stop.wait(1.0)
                     continue
@@ -601,20 +822,29 @@ class ProjectionEngine:
         return thread, stop
 
     # --- reading your own writes --------------------------------------------------------------
-    def _advanced(self, moved: dict[str, int]) -> None:
+    def _advanced(self, moved: dict[str, int], cleared: Sequence[str] = ()) -> None:
         with self._progress:
             for name, position in moved.items():
                 self._known[name] = max(self._known.get(name, 0), position)
+            for name in cleared:
+                self._failed.pop(name, None)
+                self._retry_at.pop(name, None)
+                log.warning("view %s applied the event it had failed at; it goes on from %d",
+                            name, moved.get(name, 0))
             self._commits += 1
             self._progress.notify_all()
 
     def _known_position(self) -> int:
-        """The position every view had reached when this process last saw them (caller holds
-        ``_progress``)."""
-        return min((self._known.get(view.name, 0) for view in self.views), default=0)
+        """The position every view that has not failed had reached when this process last saw
+        them (caller holds ``_progress``); with every view failed, as good as the head."""
+        healthy = [self._known.get(view.name, 0) for view in self.views
+                   if view.name not in self._failed]
+        return min(healthy) if healthy or not self.views else 2**63 - 1
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
-        """Block until every view has applied the event at ``position`` (or the timeout passes).
+        """Block until every view that has not failed has applied the event at ``position`` (or
+        the timeout passes). A failed view is not waited for: it stays behind at its event until
+        that applies, and a command's answer must not hang on it (``failures`` names it).
 
         Progress made by this process wakes the waiter at once; progress made by a projection
         worker in another process is seen by re-reading the tracking table.
@@ -628,7 +858,8 @@ class ProjectionEngine:
                     return True
             now = time.monotonic()
             if now >= read_at:
-                if self.position() >= position:
+                reached = self._reached(self.positions())
+                if reached is None or reached >= position:
                     return True
                 read_at = now + 0.02
             remaining = deadline - now
@@ -640,3 +871,10 @@ class ProjectionEngine:
                 # rather than slept through; another process's progress is read every 20 ms.
                 if self._commits == seen:
                     self._progress.wait(min(remaining, max(read_at - now, 0.001)))
+
+
+def _aware(value: Any) -> Any:
+    """A time read back from SQLite (naive, stored as UTC) made aware; anything else as it is."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -405,3 +405,23 @@ tree_heads = Table(
     # The C2SP signed note the signature belongs to; NULL for heads signed before checkpoints.
     Column("checkpoint", Text, nullable=True),
 )
+
+# A view that could not apply an event: it stays at the position before it (its tracking row) while
+# the other views go on, and this row says which event and why. It is not derived from the log —
+# a rebuild clears it with the views' rows and records it again if the event still fails — and it is
+# cleared in the transaction that finally applies the event.
+view_failures = Table(
+    "view_failures",
+    metadata,
+    Column("view", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("originator_id", String(64), nullable=False),
+    Column("originator_version", BigInteger, nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("error_class", String(200), nullable=False),
+    Column("error_message", Text, nullable=False),
+    Column("first_failed_at", DateTime(timezone=True), nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+)

@@ -149,6 +149,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "obligations.counting": ("기간 계산", "Counting"),
     "obligations.basis": ("근거", "Basis"),
     "obligations.show": ("보기", "Show"),
+    "obligations.stopped": ("이 현황판은 로그의 {position}번 사건을 반영하지 못해 그 이전의 의무를 "
+                            "보여 줍니다. 운영자에게 알려졌습니다.",
+                            "This board could not apply event {position} of the log: it shows the "
+                            "obligations as they were before it. The operator has been told."),
     "state.all": ("전체", "all"),
     "state.pending": ("진행 중", "pending"),
     "state.met": ("이행", "met"),
@@ -224,6 +228,7 @@ EVENT_LABELS_KO: dict[str, str] = {
     "EndNoticeOverdue": "종료 통지 기한 경과",
     "DataDispositionOverdue": "반환·파기 기한 경과",
     "ImprovementOverdue": "개선 기한 경과",
+    "DeadlineVoided": "기한 해당 없음(무효)",
 }
 
 # English labels where the wire value is a code rather than words.

@@ -118,10 +118,16 @@ class ObligationPages(Controller):
         if principal is None:
             return sign_in_redirect(request)
         scope, owner = board_scope(principal, agency_id, provider_id)
-        with runtime_of(request.app.state).db.connect() as conn:
+        runtime = runtime_of(request.app.state)
+        with runtime.db.connect() as conn:
             total, rows = obligations(conn, scope, board_state, offset)
+        # The board is the deadlines view: if it is stopped at an event it cannot apply, what it
+        # shows is the state before that event, and whoever reads it must be told.
+        stopped = next((failure for failure in runtime.projector.failures()
+                        if failure.view == "deadlines"), None)
         return render(
             request, principal, "obligations.html", owner=owner, state=board_state,
+            stopped=stopped,
             states=("all", *STATES), rows=rows, total=total,
             overseer=principal.role in (Role.OPERATOR, Role.AUDITOR),
             agency_id=agency_id, provider_id=provider_id,

@@ -131,10 +131,10 @@ def test_a_service_killed_while_projecting_resumes_and_matches_a_rebuild(
     assert views(runtime) == resumed
 
 
-def test_a_projection_worker_killed_mid_batch_resumes_and_matches_a_rebuild(
-    runtime: Runtime,
-) -> None:
-    head = record_many(runtime)
+def kill_a_worker_mid_way_and_restart(runtime: Runtime, head: int,
+                                      reached: Callable[[], int]) -> None:
+    """Start ``dsledger project`` (batches of 5), SIGKILL it once ``reached()`` passes 300, check
+    the kill landed before the head, and start it again until every view reaches ``head``."""
     settings = runtime.settings
     env = {**os.environ, "DSLEDGER_DATABASE_URL": settings.database_url,
            "DSLEDGER_DATA_DIR": str(settings.data_dir), "DSLEDGER_JWT_SECRET": settings.jwt_secret,
@@ -143,13 +143,13 @@ def test_a_projection_worker_killed_mid_batch_resumes_and_matches_a_rebuild(
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while tracked(runtime) < 300:
+        while reached() < 300:
             assert time.monotonic() < deadline, "the worker did not start projecting"
             time.sleep(0.01)
         worker.send_signal(signal.SIGKILL)
     finally:
         worker.wait(timeout=30)
-    at_kill = tracked(runtime)
+    at_kill = reached()
     assert 300 <= at_kill < head, "the kill should land in the middle of the projection"
     worker = subprocess.Popen([sys.executable, "-m", "dsledger.cli", "project"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -158,7 +158,54 @@ def test_a_projection_worker_killed_mid_batch_resumes_and_matches_a_rebuild(
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
+
+
+def test_a_projection_worker_killed_mid_batch_resumes_and_matches_a_rebuild(
+    runtime: Runtime,
+) -> None:
+    head = record_many(runtime)
+    kill_a_worker_mid_way_and_restart(runtime, head, lambda: tracked(runtime))
     resumed = views(runtime)
     assert len(resumed) == SERVICES
     runtime.projector.rebuild()
     assert views(runtime) == resumed
+
+
+# A story touching every view: procurements and contracts, SLA breaches, inspections, suspensions,
+# the clock moving and the scheduler firing (and voiding) deadlines.
+STORY: list[tuple[str, int]] = [
+    ("conclude", 1), ("conclude", 2), ("disclose", 0), ("inspect", 2), ("advance", 40),
+    ("tick", 1), ("advance", 70), ("amend", 1), ("sla", 1), ("improve", 1), ("suspend", 0),
+    ("certify", 3), ("revoke", 1), ("tick", 1), ("advance", 120), ("tick", 1),
+    ("reinstate", 0), ("cancel", 4), ("conclude", 0), ("advance", 200), ("tick", 1),
+]
+
+
+def test_a_worker_killed_mid_batch_over_a_whole_story_leaves_every_view_equal_to_a_rebuild(
+    settings_factory: Callable[[], Settings],
+) -> None:
+    from scheduler.clock import ControllableClock
+    from tests.procurement.conftest import NOW
+    from tests.projections.test_engine import every_view
+    from tests.projections.test_views_equal_a_rebuild import Story
+
+    clock = ControllableClock(NOW)
+    runtime = Runtime(settings_factory(), clock=clock)
+    try:
+        story = Story(runtime, clock)
+        story.setup()
+        for step in STORY:
+            story.play(step)
+        record_many(runtime)
+        head = runtime.projector.head()
+        # Every view from zero, by the worker that is killed: the whole story is projected
+        # across the kill, not only the catalogue's bulk.
+        runtime.projector.empty()
+        kill_a_worker_mid_way_and_restart(runtime, head, runtime.projector.position)
+        assert runtime.projector.failures() == []
+        resumed = every_view(runtime)
+        assert resumed["contracts"] and resumed["deadlines"] and resumed["inspections"]
+        runtime.projector.rebuild()
+        assert every_view(runtime) == resumed
+    finally:
+        runtime.close()
