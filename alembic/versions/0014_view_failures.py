@@ -1,7 +1,7 @@
 """view failures: the event a view could not apply, per view, while the other views go on
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 13:30:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 
 revision: str = '0014'
 # Chained to 0012 for now: the integrator re-chains it after 0013 (another branch).
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
