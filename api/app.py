@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 
 from api.auth import jwt_auth
+from api.authorization import authorize, bind_policy
 from api.controllers.audit import AuditController
 from api.controllers.catalogue import CatalogueController
 from api.controllers.contracts import ContractController
@@ -45,13 +46,15 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
             yield
 
     auth = jwt_auth(runtime.settings.jwt_secret)
-    return Litestar(
+    app = Litestar(
         route_handlers=[SystemController, RuleController, CatalogueController, ServiceController,
                         ProcurementController, RequestInboxController, ContractController,
                         InspectionController, ReportController, ClockController,
                         DisclosureController, CatalogueStatisticsController, HistoryController,
                         AuditController, EvidenceController, OcdsController, home, web_router],
         on_app_init=[auth.on_app_init],
+        # Every route's caller is checked here, against api.authorization's table, and nowhere else.
+        guards=[authorize],
         middleware=[idempotency_middleware(runtime.db, runtime.ledger)],
         plugins=[ProblemDetailsPlugin(problem_details_config())],
         exception_handlers={Exception: internal_error},
@@ -71,3 +74,5 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
         ),
         debug=False,
     )
+    bind_policy(app)
+    return app

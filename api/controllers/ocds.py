@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from api.auth import PUBLIC
 from api.commands import await_min_position, runtime_of
 from domain import rules
 from domain.rules import refuse
@@ -20,7 +19,6 @@ Req = Request[Any, Any, Any]
 class OcdsController(Controller):
     path = "/ocds"
     tags = ["open contracting (OCDS 1.1)"]
-    opt = PUBLIC
 
     @get("/releases", sync_to_thread=True,
          summary="A release package: every release of the published procurements, a page at a time")

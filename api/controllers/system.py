@@ -9,10 +9,8 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
-from api.auth import PUBLIC, allow
 from api.commands import runtime_of
 from domain import rules
-from domain.actor import Role
 from domain.rules import refuse
 from scheduler.clock import ControllableClock
 
@@ -28,7 +26,6 @@ class LedgerPosition(msgspec.Struct, frozen=True):
 class SystemController(Controller):
     path = "/"
     tags = ["system"]
-    opt = PUBLIC
 
     @get("/health", sync_to_thread=True, summary="The service answers and its database too")
     def health(self, request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -58,13 +55,13 @@ class ClockController(Controller):
     path = "/system/clock"
     tags = ["system"]
 
-    @get("/", sync_to_thread=False, opt=PUBLIC, summary="What time the ledger believes it is")
+    @get("/", sync_to_thread=False, summary="What time the ledger believes it is")
     def read(self, request: Request[Any, Any, Any]) -> ClockReading:
         runtime = runtime_of(request.app.state)
         return ClockReading(now=runtime.now(),
                             controllable=isinstance(runtime.clock, ControllableClock))
 
-    @post("/", guards=[allow(Role.OPERATOR)], sync_to_thread=True, status_code=200,
+    @post("/", sync_to_thread=True, status_code=200,
           summary="Move a demo clock forward (operator; demo mode only)")
     def move(self, request: Request[Any, Any, Any], data: JSONBody[SetClock]) -> ClockReading:
         runtime = runtime_of(request.app.state)

@@ -93,7 +93,7 @@ def test_history_is_read_by_auditors_and_the_owning_agency_only(client: TestClie
     assert opened.status_code == 201, opened.text
     procurement_id = opened.json()["aggregate_id"]
     params = {"events": {}, "state": {"version": 1}, "diff": {"from": 1}}
-    expected = [(bearer(AUDITOR), 200), (bearer(AGENCY), 200), (bearer(OTHER_AGENCY), 403),
+    expected = [(bearer(AUDITOR), 200), (bearer(AGENCY), 200), (bearer(OTHER_AGENCY), 404),
                 (bearer(OPERATOR), 403), (bearer(provider("PRV-1")), 403), ({}, 401)]
     for method, path in history:
         path = path.replace(SAMPLE["uuid"], procurement_id)
