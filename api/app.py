@@ -26,6 +26,7 @@ from api.controllers.rules import RuleController
 from api.controllers.services import ServiceController
 from api.controllers.system import ClockController, SystemController
 from api.idempotency import idempotency_middleware
+from api.openapi import documented_openapi
 from api.problems import internal_error, problem_details_config
 from api.web import home, template_config, web_router
 from dsledger.background import background_work
@@ -52,7 +53,7 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
                         InspectionController, ReportController, ClockController,
                         DisclosureController, CatalogueStatisticsController, HistoryController,
                         AuditController, EvidenceController, OcdsController, home, web_router],
-        on_app_init=[auth.on_app_init],
+        on_app_init=[auth.on_app_init, documented_openapi],
         # Every route's caller is checked here, against api.authorization's table, and nowhere else.
         guards=[authorize],
         middleware=[idempotency_middleware(runtime.db, runtime.ledger)],

@@ -60,6 +60,9 @@ def _run(request: Req, contract_id: UUID, action: Callable[[Contract], Any],
                                             expected_version(request)), request, status_code)
 
 
+
+# A command on an existing aggregate answers 200 (api.commands.answered); its decorator says so
+# too, or the OpenAPI document would promise Litestar's POST default, 201.
 class ContractController(Controller):
     path = "/contracts"
     tags = ["contracts"]
@@ -102,19 +105,19 @@ class ContractController(Controller):
         return answered(ledger.conclude_contract(command_context(request), data.procurement_id,
                                                  data.terms.to_domain()), request, 201)
 
-    @post("/{contract_id:uuid}/disclosure", sync_to_thread=True,
+    @post("/{contract_id:uuid}/disclosure", sync_to_thread=True, status_code=200,
           summary="⑦ Register the contract information (DisclosureRegistered)")
     def register_disclosure(self, request: Req, contract_id: ContractId,
                             ) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.register_disclosure())
 
-    @post("/{contract_id:uuid}/amendments", sync_to_thread=True,
+    @post("/{contract_id:uuid}/amendments", sync_to_thread=True, status_code=200,
           summary="Amend the period, amount or parties (Amended)")
     def amend(self, request: Req, contract_id: ContractId,
               data: JSONBody[AmendmentRequest]) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.amend(data.to_domain()))
 
-    @post("/{contract_id:uuid}/disclosure-amendments", sync_to_thread=True,
+    @post("/{contract_id:uuid}/disclosure-amendments", sync_to_thread=True, status_code=200,
           summary="⑦ Register the amended information (DisclosureAmended)")
     def amend_disclosure(self, request: Req, contract_id: ContractId,
                          ) -> Response[CommandResponse]:
@@ -130,21 +133,21 @@ class ContractController(Controller):
                                                  data.service_id, data.figures(),
                                                  expected_version(request)), request, 201)
 
-    @post("/{contract_id:uuid}/improvement-requests", sync_to_thread=True,
+    @post("/{contract_id:uuid}/improvement-requests", sync_to_thread=True, status_code=200,
           summary="⑧ Ask for an improvement of a breach (ImprovementRequested)")
     def request_improvement(self, request: Req, contract_id: ContractId,
                             data: JSONBody[ImprovementRequest]) -> Response[CommandResponse]:
         return _run(request, contract_id,
                     lambda c: c.request_improvement(data.breach_ref, data.deadline, data.request))
 
-    @post("/{contract_id:uuid}/improvement-confirmations", sync_to_thread=True,
+    @post("/{contract_id:uuid}/improvement-confirmations", sync_to_thread=True, status_code=200,
           summary="⑧ Confirm the improvement (ImprovementConfirmed)")
     def confirm_improvement(self, request: Req, contract_id: ContractId,
                             data: JSONBody[ImprovementConfirmation]) -> Response[CommandResponse]:
         return _run(request, contract_id,
                     lambda c: c.confirm_improvement(data.breach_ref, data.note))
 
-    @post("/{contract_id:uuid}/penalties", sync_to_thread=True,
+    @post("/{contract_id:uuid}/penalties", sync_to_thread=True, status_code=200,
           summary="⑧ Claim a penalty for a breach (PenaltyClaimed)")
     def claim_penalty(self, request: Req, contract_id: ContractId,
                       data: JSONBody[PenaltyRequest]) -> Response[CommandResponse]:
@@ -152,32 +155,32 @@ class ContractController(Controller):
                     lambda c: c.claim_penalty(data.breach_ref, data.amount_krw, data.basis))
 
     # --- ⑨ ----------------------------------------------------------------------------------------
-    @post("/{contract_id:uuid}/end-notice", sync_to_thread=True,
+    @post("/{contract_id:uuid}/end-notice", sync_to_thread=True, status_code=200,
           summary="⑨ The provider's notice at least 30 days before the end (EndNoticeSent)")
     def end_notice(self, request: Req, contract_id: ContractId,
                    data: JSONBody[EndNoticeRequest]) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.send_end_notice(data.to_domain()))
 
-    @post("/{contract_id:uuid}/rescission", sync_to_thread=True,
+    @post("/{contract_id:uuid}/rescission", sync_to_thread=True, status_code=200,
           summary="⑨ Rescind: settle and treat the contract as never made (Rescinded)")
     def rescind(self, request: Req, contract_id: ContractId,
                 data: JSONBody[RescissionRequest]) -> Response[CommandResponse]:
         return _run(request, contract_id,
                     lambda c: c.rescind(data.ground, data.reason, data.settlement_domain()))
 
-    @post("/{contract_id:uuid}/termination", sync_to_thread=True,
+    @post("/{contract_id:uuid}/termination", sync_to_thread=True, status_code=200,
           summary="⑨ Terminate from a date on a listed ground (Terminated)")
     def terminate(self, request: Req, contract_id: ContractId,
                   data: JSONBody[TerminationRequest]) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.terminate(
             data.ground, data.effective, data.reason, data.unpaid_fees_krw, data.deposit_krw))
 
-    @post("/{contract_id:uuid}/expiry", sync_to_thread=True,
+    @post("/{contract_id:uuid}/expiry", sync_to_thread=True, status_code=200,
           summary="⑨ The contract reached its end date (Expired)")
     def expire(self, request: Req, contract_id: ContractId) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.expire())
 
-    @post("/{contract_id:uuid}/follow-up", sync_to_thread=True,
+    @post("/{contract_id:uuid}/follow-up", sync_to_thread=True, status_code=200,
           summary="⑨ Ended, or replaced by a new procurement (FollowUpChosen)")
     def follow_up(self, request: Req, contract_id: ContractId,
                   data: JSONBody[FollowUpRequest]) -> Response[CommandResponse]:
@@ -194,33 +197,33 @@ class ContractController(Controller):
         return answered(ledger.renew_contract(command_context(request), contract_id,
                                               data.terms.to_domain()), request, 201)
 
-    @post("/{contract_id:uuid}/data-return-request", sync_to_thread=True,
+    @post("/{contract_id:uuid}/data-return-request", sync_to_thread=True, status_code=200,
           summary="⑨ Ask for the agency's data back (DataReturnRequested)")
     def request_return(self, request: Req, contract_id: ContractId,
                        data: JSONBody[DataReturnRequestBody]) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.request_data_return(data.form))
 
-    @post("/{contract_id:uuid}/data-returned", sync_to_thread=True,
+    @post("/{contract_id:uuid}/data-returned", sync_to_thread=True, status_code=200,
           summary="⑨ The provider returned the data in a usable form (DataReturned)")
     def data_returned(self, request: Req, contract_id: ContractId,
                       data: JSONBody[DataReturnedBody]) -> Response[CommandResponse]:
         return _run(request, contract_id,
                     lambda c: c.confirm_data_returned(data.usable_form, data.note))
 
-    @post("/{contract_id:uuid}/data-destroyed", sync_to_thread=True,
+    @post("/{contract_id:uuid}/data-destroyed", sync_to_thread=True, status_code=200,
           summary="⑨ The provider destroyed the data irrecoverably (DataDestroyed)")
     def data_destroyed(self, request: Req, contract_id: ContractId,
                        data: JSONBody[DataDestroyedBody]) -> Response[CommandResponse]:
         return _run(request, contract_id,
                     lambda c: c.confirm_data_destroyed(data.method, data.certificate_ref))
 
-    @post("/{contract_id:uuid}/obligations-verification", sync_to_thread=True,
+    @post("/{contract_id:uuid}/obligations-verification", sync_to_thread=True, status_code=200,
           summary="⑨ The agency verified every obligation (ObligationsVerified)")
     def verify(self, request: Req, contract_id: ContractId,
                data: JSONBody[NoteBody]) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.verify_obligations(data.note))
 
-    @post("/{contract_id:uuid}/closure", sync_to_thread=True,
+    @post("/{contract_id:uuid}/closure", sync_to_thread=True, status_code=200,
           summary="⑨ Close the contract once the data disposition is confirmed (Closed)")
     def close(self, request: Req, contract_id: ContractId) -> Response[CommandResponse]:
         return _run(request, contract_id, lambda c: c.close())

@@ -63,6 +63,9 @@ def _procurement_row(request: Req, procurement_id: UUID) -> dict[str, Any]:
     return dict(row)
 
 
+
+# A command on an existing aggregate answers 200 (api.commands.answered); its decorator says so
+# too, or the OpenAPI document would promise Litestar's POST default, 201.
 class ProcurementController(Controller):
     path = "/procurements"
     tags = ["procurements"]
@@ -107,7 +110,7 @@ class ProcurementController(Controller):
             reference=data.reference, title=data.title, fiscal_year=data.fiscal_year)
         return answered(result, request, status_code=201)
 
-    @post("/{procurement_id:uuid}/budget", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/budget", sync_to_thread=True, status_code=200,
           summary="① Confirm the budget (BudgetConfirmed)")
     def confirm_budget(self, request: Req, procurement_id: ProcurementId,
                        data: JSONBody[BudgetRequest]) -> Response[CommandResponse]:
@@ -116,7 +119,7 @@ class ProcurementController(Controller):
                                               data.to_domain(), expected_version(request)),
                         request)
 
-    @post("/{procurement_id:uuid}/requirements", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/requirements", sync_to_thread=True, status_code=200,
           summary="② Define or revise the requirements (RequirementsDefined, versioned)")
     def define_requirements(self, request: Req, procurement_id: ProcurementId,
                             data: JSONBody[RequirementsRequest]) -> Response[CommandResponse]:
@@ -145,7 +148,7 @@ class ProcurementController(Controller):
             results=msgspec.convert(search["results"], list[CatalogueEntry]))
         return Response(body, status_code=201, headers=dict(answer.headers))
 
-    @post("/{procurement_id:uuid}/searches/{search_id:str}/saving", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/searches/{search_id:str}/saving", sync_to_thread=True, status_code=200,
           summary="③ Save a search: its results become the candidates")
     def save_search(self, request: Req, procurement_id: ProcurementId,
                     search_id: FromPath[str]) -> Response[CommandResponse]:
@@ -154,7 +157,7 @@ class ProcurementController(Controller):
                                            expected_version(request)), request)
 
     # --- ④ ------------------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/method", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/method", sync_to_thread=True, status_code=200,
           summary="④ Choose central (Mall) or self (negotiated) procurement")
     def choose_method(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[MethodRequest]) -> Response[CommandResponse]:
@@ -164,7 +167,7 @@ class ProcurementController(Controller):
             request)
 
     # --- ⑤ agency ------------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/quote-requests", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/quote-requests", sync_to_thread=True, status_code=200,
           summary="⑤ Ask a candidate for a quote (QuoteRequested)")
     def request_quote(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[ServiceRequestBody]) -> Response[CommandResponse]:
@@ -173,7 +176,7 @@ class ProcurementController(Controller):
                                              data.service_id, data.due, data.note,
                                              expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/proposal-requests", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/proposal-requests", sync_to_thread=True, status_code=200,
           summary="⑤ Ask a candidate for a proposal (ProposalRequested)")
     def request_proposal(self, request: Req, procurement_id: ProcurementId,
                          data: JSONBody[ServiceRequestBody]) -> Response[CommandResponse]:
@@ -182,7 +185,7 @@ class ProcurementController(Controller):
                                                 data.service_id, data.due, data.note,
                                                 expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/inquiries", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/inquiries", sync_to_thread=True, status_code=200,
           summary="⑤ Keep a question to a provider and its answer (ProviderInquiryRecorded)")
     def record_inquiry(self, request: Req, procurement_id: ProcurementId,
                        data: JSONBody[InquiryBody]) -> Response[CommandResponse]:
@@ -191,7 +194,7 @@ class ProcurementController(Controller):
                                               data.service_id, data.question, data.answer,
                                               expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/communications", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/communications", sync_to_thread=True, status_code=200,
           summary="⑤ Keep an email or meeting minutes (CommunicationLogged)")
     def log_communication(self, request: Req, procurement_id: ProcurementId,
                           data: JSONBody[CommunicationBody]) -> Response[CommandResponse]:
@@ -200,7 +203,7 @@ class ProcurementController(Controller):
             command_context(request), procurement_id, data.service_id, data.channel,
             data.summary, data.document_ref, expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/exclusions", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/exclusions", sync_to_thread=True, status_code=200,
           summary="⑤ Exclude a candidate citing the requirement it fails (CandidateExcluded)")
     def exclude(self, request: Req, procurement_id: ProcurementId,
                 data: JSONBody[ExclusionBody]) -> Response[CommandResponse]:
@@ -209,7 +212,7 @@ class ProcurementController(Controller):
             command_context(request), procurement_id, data.service_id, data.clause, data.reason,
             data.evidence, expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/evaluation", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/evaluation", sync_to_thread=True, status_code=200,
           summary="⑤ Record the evaluation table (EvaluationRecorded)")
     def evaluate(self, request: Req, procurement_id: ProcurementId,
                  data: JSONBody[EvaluationRequest]) -> Response[CommandResponse]:
@@ -218,7 +221,7 @@ class ProcurementController(Controller):
                                                  data.to_domain(), expected_version(request)),
                         request)
 
-    @post("/{procurement_id:uuid}/award", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/award", sync_to_thread=True, status_code=200,
           summary="⑤ Award the contract to one or more candidates (Awarded)")
     def award(self, request: Req, procurement_id: ProcurementId,
               data: JSONBody[AwardRequest]) -> Response[CommandResponse]:
@@ -227,7 +230,7 @@ class ProcurementController(Controller):
                                      list(data.service_ids), data.rationale,
                                      data.deviation_reason, expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/abandonment", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/abandonment", sync_to_thread=True, status_code=200,
           summary="Abandon the procurement (Abandoned)")
     def abandon(self, request: Req, procurement_id: ProcurementId,
                 data: JSONBody[ReasonRequest]) -> Response[CommandResponse]:
@@ -237,7 +240,7 @@ class ProcurementController(Controller):
                         request)
 
     # --- ⑤ provider ---------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/quotes", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/quotes", sync_to_thread=True, status_code=200,
           summary="⑤ The candidate's provider submits its quote (QuoteSubmitted)")
     def submit_quote(self, request: Req, procurement_id: ProcurementId,
                      data: JSONBody[QuoteBody]) -> Response[CommandResponse]:
@@ -245,7 +248,7 @@ class ProcurementController(Controller):
         return answered(ledger.submit_quote(command_context(request), procurement_id,
                                             data.to_domain(), expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/quote-declines", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/quote-declines", sync_to_thread=True, status_code=200,
           summary="⑤ The candidate's provider declines to quote (QuoteDeclined)")
     def decline_quote(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[DeclineBody]) -> Response[CommandResponse]:
@@ -254,7 +257,7 @@ class ProcurementController(Controller):
                                              data.service_id, data.reason,
                                              expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/proposals", sync_to_thread=True,
+    @post("/{procurement_id:uuid}/proposals", sync_to_thread=True, status_code=200,
           summary="⑤ The candidate's provider submits its proposal (ProposalSubmitted)")
     def submit_proposal(self, request: Req, procurement_id: ProcurementId,
                         data: JSONBody[ProposalBody]) -> Response[CommandResponse]:

@@ -42,6 +42,9 @@ def _run(request: Req, inspection_id: UUID,
                                               expected_version(request)), request)
 
 
+
+# A command on an existing aggregate answers 200 (api.commands.answered); its decorator says so
+# too, or the OpenAPI document would promise Litestar's POST default, 201.
 class InspectionController(Controller):
     path = "/inspections"
     tags = ["quality inspections"]
@@ -73,41 +76,41 @@ class InspectionController(Controller):
             command_context(request), data.service_id, data.kind, data.due, data.trigger,
             data.reason), request, 201)
 
-    @post("/{inspection_id:uuid}/document-requests", sync_to_thread=True,
+    @post("/{inspection_id:uuid}/document-requests", sync_to_thread=True, status_code=200,
           summary="Ask the provider for documents (DocumentsRequested)")
     def documents(self, request: Req, inspection_id: InspectionId,
                   data: JSONBody[DocumentsRequest]) -> Response[CommandResponse]:
         return _run(request, inspection_id,
                     lambda i: i.request_documents(data.documents, data.deadline))
 
-    @post("/{inspection_id:uuid}/findings", sync_to_thread=True,
+    @post("/{inspection_id:uuid}/findings", sync_to_thread=True, status_code=200,
           summary="Record a finding against a criterion (FindingRecorded)")
     def finding(self, request: Req, inspection_id: InspectionId,
                 data: JSONBody[FindingRequest]) -> Response[CommandResponse]:
         return _run(request, inspection_id,
                     lambda i: i.record_finding(data.criterion, data.finding))
 
-    @post("/{inspection_id:uuid}/corrective-actions", sync_to_thread=True,
+    @post("/{inspection_id:uuid}/corrective-actions", sync_to_thread=True, status_code=200,
           summary="Require a corrective action by a deadline (CorrectiveActionRequested)")
     def corrective_action(self, request: Req, inspection_id: InspectionId,
                           data: JSONBody[CorrectiveActionRequest]) -> Response[CommandResponse]:
         return _run(request, inspection_id, lambda i: i.request_corrective_action(
             data.finding_id, data.action, data.deadline))
 
-    @post("/{inspection_id:uuid}/corrective-action-completions", sync_to_thread=True,
+    @post("/{inspection_id:uuid}/corrective-action-completions", sync_to_thread=True, status_code=200,
           summary="The corrective action was done (CorrectiveActionCompleted)")
     def completed(self, request: Req, inspection_id: InspectionId,
                   data: JSONBody[CorrectiveActionDone]) -> Response[CommandResponse]:
         return _run(request, inspection_id,
                     lambda i: i.complete_corrective_action(data.finding_id, data.evidence))
 
-    @post("/{inspection_id:uuid}/re-reviews", sync_to_thread=True,
+    @post("/{inspection_id:uuid}/re-reviews", sync_to_thread=True, status_code=200,
           summary="Refer an unresolved finding to re-review (ReferredToReReview)")
     def re_review(self, request: Req, inspection_id: InspectionId,
                   data: JSONBody[ReReviewRequest]) -> Response[CommandResponse]:
         return _run(request, inspection_id, lambda i: i.refer_to_re_review(data.finding_id))
 
-    @post("/{inspection_id:uuid}/closure", sync_to_thread=True,
+    @post("/{inspection_id:uuid}/closure", sync_to_thread=True, status_code=200,
           summary="Close with passed, suspended or cancelled, applied to the service (Closed)")
     def close(self, request: Req, inspection_id: InspectionId,
               data: JSONBody[CloseRequest]) -> Response[CommandResponse]:

@@ -37,6 +37,9 @@ CertKind = FromPath[CertificationKind]
 Req = Request[Principal, Any, Any]
 
 
+
+# A command on an existing aggregate answers 200 (api.commands.answered); its decorator says so
+# too, or the OpenAPI document would promise Litestar's POST default, 201.
 class ServiceController(Controller):
     path = "/services"
     tags = ["digital services"]
@@ -81,14 +84,14 @@ class ServiceController(Controller):
         )
         return answered(result, request, status_code=201)
 
-    @post("/{service_id:uuid}/registration", sync_to_thread=True,
+    @post("/{service_id:uuid}/registration", sync_to_thread=True, status_code=200,
           summary="Publish a selected service in the support system (Registered)")
     def register(self, request: Req, service_id: ServiceId) -> Response[CommandResponse]:
         ledger = runtime_of(request.app.state).ledger
         return answered(ledger.register_service(command_context(request), service_id,
                                                 expected_version(request)), request)
 
-    @post("/{service_id:uuid}/info-changes", sync_to_thread=True,
+    @post("/{service_id:uuid}/info-changes", sync_to_thread=True, status_code=200,
           summary="Change the published information (InfoChanged, a field-level diff)")
     def change_info(self, request: Req, service_id: ServiceId, data: JSONBody[ChangeInfoRequest],
                     ) -> Response[CommandResponse]:
@@ -97,7 +100,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.profile.to_domain(),
             expected_version(request)), request)
 
-    @post("/{service_id:uuid}/mall-listing", sync_to_thread=True,
+    @post("/{service_id:uuid}/mall-listing", sync_to_thread=True, status_code=200,
           summary="Listed in the Digital Service Mall under a catalogue contract (MallListed)")
     def list_in_mall(self, request: Req, service_id: ServiceId, data: JSONBody[MallListingRequest],
                      ) -> Response[CommandResponse]:
@@ -106,7 +109,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.contract_number, data.listed_on,
             expected_version(request)), request)
 
-    @post("/{service_id:uuid}/mall-delisting", sync_to_thread=True,
+    @post("/{service_id:uuid}/mall-delisting", sync_to_thread=True, status_code=200,
           summary="Removed from the Digital Service Mall (MallDelisted)")
     def delist_from_mall(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
                          ) -> Response[CommandResponse]:
@@ -115,7 +118,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.reason, expected_version(request)),
             request)
 
-    @post("/{service_id:uuid}/innovation-designation", sync_to_thread=True,
+    @post("/{service_id:uuid}/innovation-designation", sync_to_thread=True, status_code=200,
           summary="Designated an innovation product (InnovationProductDesignated)")
     def designate_innovation(self, request: Req, service_id: ServiceId, data: JSONBody[InnovationRequest],
                              ) -> Response[CommandResponse]:
@@ -124,7 +127,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.to_domain(), expected_version(request)),
             request)
 
-    @post("/{service_id:uuid}/certifications", sync_to_thread=True,
+    @post("/{service_id:uuid}/certifications", sync_to_thread=True, status_code=200,
           summary="A certification obtained (CertificationAdded)")
     def add_certification(self, request: Req, service_id: ServiceId, data: JSONBody[CertificationBody],
                           ) -> Response[CommandResponse]:
@@ -134,7 +137,7 @@ class ServiceController(Controller):
             request)
 
     @post("/{service_id:uuid}/certifications/{kind:str}/{number:str}/expiry",
-          sync_to_thread=True,
+          sync_to_thread=True, status_code=200,
           summary="A certification past its validity (CertificationExpired)")
     def expire_certification(self, request: Req, service_id: ServiceId, kind: CertKind,
                              number: FromPath[str]) -> Response[CommandResponse]:
@@ -144,7 +147,7 @@ class ServiceController(Controller):
             request)
 
     @post("/{service_id:uuid}/certifications/{kind:str}/{number:str}/revocation",
-          sync_to_thread=True,
+          sync_to_thread=True, status_code=200,
           summary="A certification withdrawn by its issuer (CertificationRevoked)")
     def revoke_certification(self, request: Req, service_id: ServiceId, kind: CertKind,
                              number: FromPath[str], data: JSONBody[ReasonRequest],
@@ -154,7 +157,7 @@ class ServiceController(Controller):
             command_context(request), service_id, kind, number, data.reason,
             expected_version(request)), request)
 
-    @post("/{service_id:uuid}/suspension", sync_to_thread=True,
+    @post("/{service_id:uuid}/suspension", sync_to_thread=True, status_code=200,
           summary="Suspended, e.g. by a quality inspection (Suspended)")
     def suspend(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
                 ) -> Response[CommandResponse]:
@@ -163,7 +166,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.reason, expected_version(request)),
             request)
 
-    @post("/{service_id:uuid}/reinstatement", sync_to_thread=True,
+    @post("/{service_id:uuid}/reinstatement", sync_to_thread=True, status_code=200,
           summary="A suspension lifted (Reinstated)")
     def reinstate(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
                   ) -> Response[CommandResponse]:
@@ -172,7 +175,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.reason, expected_version(request)),
             request)
 
-    @post("/{service_id:uuid}/selection-cancellation", sync_to_thread=True,
+    @post("/{service_id:uuid}/selection-cancellation", sync_to_thread=True, status_code=200,
           summary="The selection cancelled (SelectionCancelled)")
     def cancel_selection(self, request: Req, service_id: ServiceId, data: JSONBody[ReasonRequest],
                          ) -> Response[CommandResponse]:
@@ -181,7 +184,7 @@ class ServiceController(Controller):
             command_context(request), service_id, data.reason, expected_version(request)),
             request)
 
-    @post("/{service_id:uuid}/validity-expiry", sync_to_thread=True,
+    @post("/{service_id:uuid}/validity-expiry", sync_to_thread=True, status_code=200,
           summary="The selection's validity has ended (ValidityExpired)")
     def expire_validity(self, request: Req, service_id: ServiceId) -> Response[CommandResponse]:
         ledger = runtime_of(request.app.state).ledger
