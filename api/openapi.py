@@ -10,13 +10,17 @@ with no further step, and the document never promises what the guard does not do
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.config.app import AppConfig
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
+from litestar.typing import FieldDefinition
 
 from api.auth import API_ROLES
 from api.authorization import POLICY, Access, is_api_path, route_key
@@ -45,7 +49,7 @@ STATUS_MEANING = {
 _READS_THAT_FIND = {"GET /audit/tree-heads/latest", "GET /audit/proofs/inclusion",
                     "GET /audit/proofs/consistency"}
 # Commands that change no aggregate, so no state or version of one can conflict.
-_NO_CONFLICT = {"POST /audit/tree-heads", "POST /system/clock"}
+_NO_CONFLICT = {"POST /audit/tree-heads"}
 
 
 def problem_statuses(key: str, access: Access, operation: dict[str, Any]) -> list[int]:
@@ -76,18 +80,59 @@ def _problem_response(status: int) -> dict[str, Any]:
         "schema": {"$ref": _SCHEMA_REF.format(name=ProblemDetails.__name__)}}}}
 
 
-def _forbidding_structs() -> dict[str, bool]:
-    """Each msgspec struct's name, and whether it refuses unknown fields; a name two structs
-    share is left out unless they agree."""
-    seen: dict[str, set[bool]] = {}
+def _struct_classes() -> dict[str, type[msgspec.Struct]]:
+    """Every msgspec struct by its name (the name Litestar and msgspec both give its schema);
+    a name two structs share is left out, as neither could say which one a schema is."""
+    seen: dict[str, list[type[msgspec.Struct]]] = {}
     stack: list[type[msgspec.Struct]] = [msgspec.Struct]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
         if cls is not msgspec.Struct:
-            seen.setdefault(cls.__name__, set()).add(
-                bool(cls.__struct_config__.forbid_unknown_fields))
-    return {name: flags.pop() for name, flags in seen.items() if len(flags) == 1}
+            seen.setdefault(cls.__name__, []).append(cls)
+    return {name: classes[0] for name, classes in seen.items() if len(classes) == 1}
+
+
+def _decimal(schema: dict[str, Any]) -> dict[str, Any]:
+    """msgspec's ``Decimal`` schema (any string of format decimal) as :class:`DecimalSchema`
+    says it: what msgspec reads is a JSON number too, and not every string."""
+    exact: dict[str, Any] = {"oneOf": [{"type": "string", "pattern": DECIMAL_PATTERN},
+                                       {"type": "number"}]}
+    if "description" in schema:
+        exact["description"] = schema["description"]
+    return exact
+
+
+def _as_read(node: Any) -> Any:
+    """msgspec's schema of a body, bar what it says otherwise than Litestar reads: decimals
+    (above), booleans, and ``uniqueItems`` on a set, whose duplicates are folded, not refused."""
+    if isinstance(node, list):
+        return [_as_read(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("type") == "string" and node.get("format") == "decimal":
+        return _decimal(node)
+    if node.get("type") == "boolean":
+        # Litestar converts a body to its struct leniently (msgspec's strict=False): 0, 1 and
+        # "true", "false", "0", "1" (any case) are read as booleans, and so are said to be.
+        lenient = {key: value for key, value in node.items() if key != "type"}
+        return {**lenient, "anyOf": [{"type": "boolean"}, {"enum": [0, 1]}, {
+            "type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|0|1)$"}]}
+    return {key: _as_read(value) for key, value in node.items() if key != "uniqueItems"}
+
+
+def _exact_bodies(schemas: dict[str, Any]) -> None:
+    """Replace Litestar's schema of each struct that refuses unknown fields (the request
+    bodies) by msgspec's own, the one its decoder enforces. Litestar's leaves out what a body
+    is refused for: constraints inside a list or a dict (``features: [""]``, a ``spec`` key),
+    ``maxProperties``, and ``additionalProperties: false``."""
+    classes = _struct_classes()
+    closed = [cls for name, cls in classes.items()
+              if name in schemas and cls.__struct_config__.forbid_unknown_fields]
+    _, exact = msgspec.json.schema_components(closed, ref_template=_SCHEMA_REF)
+    for name, schema in exact.items():
+        if name in classes or name not in schemas:
+            schemas[name] = _as_read(schema)
 
 
 def _operations(app: Litestar, document: dict[str, Any],
@@ -104,7 +149,7 @@ def _operations(app: Litestar, document: dict[str, Any],
 
 
 def document(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:
-    """Litestar's document with every route's problems, its security and closed request
+    """Litestar's document with every route's problems, its security and exact request
     bodies. Litestar documents a validation failure as a 400 of its own JSON shape; the
     answers are problems, so every error response is replaced."""
     schemas = generated.setdefault("components", {}).setdefault("schemas", {})
@@ -119,14 +164,31 @@ def document(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:
         operation["responses"] = responses
         # An empty list, not an absent key: an absent one would inherit the document's bearer.
         operation["security"] = [] if access.public else [{BEARER: []}]
-    # forbid_unknown_fields refuses a field the struct does not know; say so, as JSON Schema
-    # does, on every schema of such a struct (Litestar's struct plugin leaves it open).
-    forbidding = _forbidding_structs()
-    for name, schema in schemas.items():
-        title = schema.get("title", name)
-        if schema.get("type") == "object" and forbidding.get(title):
-            schema["additionalProperties"] = False
+    _exact_bodies(schemas)
     return generated
+
+
+DECIMAL_PATTERN = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+"""The decimal strings msgspec reads (as Python's Decimal, less NaN, infinities, digit groups
+and digits of other scripts, which no client should send)."""
+
+
+class DecimalSchema(OpenAPISchemaPlugin):
+    """A ``Decimal`` is read from a JSON number or a decimal string, and written as a string.
+    Litestar documents it as any string, so a client (or schemathesis) sending ``"x"`` was told
+    it was fine and was refused."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is Decimal
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any,
+                          ) -> Schema:
+        given = field_definition.kwarg_definition
+        return Schema(one_of=[Schema(type=OpenAPIType.STRING, pattern=DECIMAL_PATTERN),
+                              Schema(type=OpenAPIType.NUMBER)],
+                      description=getattr(given, "description", None)
+                      or "A decimal: a JSON number, or a string such as \"12.50\"")
 
 
 class DocumentedOpenAPIPlugin(OpenAPIPlugin):

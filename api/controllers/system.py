@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -45,7 +45,9 @@ class ClockReading(msgspec.Struct, frozen=True):
 
 
 class SetClock(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    now: datetime
+    # A time without an offset is read as UTC; msgspec's schema only says "a string" then, so
+    # the format is said here (RFC 3339 times, which carry one, are the ones to send).
+    now: Annotated[datetime, msgspec.Meta(extra_json_schema={"format": "date-time"})]
 
 
 class ClockController(Controller):
