@@ -27,6 +27,12 @@ from tests.principals import AGENCY, AUDITOR, OPERATOR, TEST_SECRET, bearer, pro
 
 CONFIG = SchemathesisConfig.from_dict({
     "generation": {"mode": "all"},
+    # The coverage phase's negative cases (every boundary of every body field, every method a
+    # path does not have) cost a minute per database over the command bodies; they run for
+    # the reads, which have no body, and every path's methods are checked below
+    # (test_every_path_allows_exactly_its_documented_methods). The fuzzing phase still sends
+    # invalid bodies to every command.
+    "phases": {"coverage": {"generation": {"mode": "positive"}}},
     "checks": {
         # A body the schema accepts may still break a rule of the ledger no schema can say
         # (an award naming a service that was never a candidate, a budget over the procurement's
@@ -37,6 +43,9 @@ CONFIG = SchemathesisConfig.from_dict({
                                                            "422"]},
     },
     "operations": [{
+        "include-method": "GET",
+        "phases": {"coverage": {"generation": {"mode": "all"}}},
+    }, {
         # Two parameters each valid alone, refused together as malformed (first > second):
         # OpenAPI cannot relate one parameter to another.
         "include-path": "/audit/proofs/consistency",
@@ -110,7 +119,7 @@ def _headers(case: Any) -> dict[str, str]:
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_answer_is_as_documented_and_refusals_record_nothing(
         case: Any, fuzz_runtime: Runtime) -> None:
     before = fuzz_runtime.projector.head()
@@ -148,3 +157,20 @@ def test_the_document_declares_problems_security_and_closed_bodies(
                 ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
                 assert schemas[ref.rsplit("/", 1)[1]]["additionalProperties"] is False, path
     assert operations == len(POLICY)
+
+
+def test_every_path_allows_exactly_its_documented_methods(fuzz_runtime: Runtime) -> None:
+    """OPTIONS lists a path's methods as the document does, and a method it lacks is answered
+    405 with the same list (schemathesis' unsupported_method and allow_header_conformance,
+    for every path, commands included)."""
+    with TestClient(app=create_app(fuzz_runtime, run_projector=False)) as client:
+        document = client.get("/schema/openapi.json").json()
+        for path, item in document["paths"].items():
+            url = re.sub(r"\{\w+\}", "00000000-0000-4000-8000-000000000001", path)
+            documented = {method.upper() for method in item} | {"OPTIONS"}
+            allowed = client.options(url).headers["allow"]
+            assert {m.strip() for m in allowed.split(",")} == documented, (path, allowed)
+            lacking = next(m for m in ("DELETE", "PUT", "PATCH") if m not in documented)
+            refused = client.request(lacking, url)
+            assert refused.status_code == 405, (path, lacking, refused.status_code)
+            assert refused.headers["content-type"] == "application/problem+json"
