@@ -1,19 +1,17 @@
-"""Bearer tokens (JWT, HS256), the principal they carry, and guards by role.
+"""Bearer tokens (JWT, HS256) and the principal they carry.
 
-A token names one role and, for an agency or a provider, the one organisation it acts for; every
-route checks the role, and routes on owned resources also check the organisation.
+A token names one role and, for an agency or a provider, the one organisation it acts for. Which
+role may call which route, and on whose resources, is api.authorization's table.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
@@ -143,29 +141,9 @@ def jwt_auth(secret: str) -> JWTAuth[Principal, Token]:
     )
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
-
-
 def require_role(principal: Principal, *roles: Role) -> None:
-    """Refuse a principal whose role is not one of ``roles`` (guards, and pages that have none)."""
+    """Refuse a principal whose role is not one of ``roles`` (the guard of
+    api.authorization, and the pages, which have none)."""
     if principal.role not in roles:
         refuse(rules.AUTH_ROLE_FORBIDDEN, role=principal.role.value,
                allowed=", ".join(role.value for role in roles))
-
-
-def allow(*roles: Role) -> Guard:
-    """A guard that lets only the given roles through. A coroutine function: Litestar sends a plain
-    function guard to its thread pool, a hand-off that costs far more than the check."""
-
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any],
-                    _handler: BaseRouteHandler) -> None:
-        require_role(connection.user, *roles)
-
-    return guard
-
-
-def require_provider_owns(principal: Principal, provider_id: str, kind: str, kind_ko: str) -> None:
-    """Ownership: a provider sees and acts on its own services only."""
-    if principal.role is Role.PROVIDER and principal.provider_id != provider_id:
-        refuse(rules.AUTH_NOT_OWNER, kind=kind, kind_ko=kind_ko, owner_kind="provider",
-               owner_kind_ko="제공자")

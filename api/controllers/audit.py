@@ -10,12 +10,10 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
 
-from api.auth import PUBLIC, allow
 from api.commands import runtime_of
 from api.schemas.audit import ConsistencyProofBody, InclusionProofBody, PublicKey, TreeHeadList
 from audit.tiles import parse_tile_path
 from domain import rules
-from domain.actor import Role
 from domain.rules import refuse
 from dsledger.runtime import Runtime
 from dsledger.tree_heads import TreeHead, public_key_bytes
@@ -53,25 +51,25 @@ class AuditController(Controller):
     path = "/audit"
     tags = ["audit"]
 
-    @get("/public-key", opt=PUBLIC, sync_to_thread=False,
+    @get("/public-key", sync_to_thread=False,
          summary="The Ed25519 key that signs tree heads")
     def public_key(self, request: Req) -> PublicKey:
         log = runtime_of(request.app.state).tree_heads
         return PublicKey(algorithm="Ed25519", key_id=log.key_id,
                          public_key=public_key_bytes(log.public_key).hex())
 
-    @get("/tree-heads", opt=PUBLIC, sync_to_thread=True, summary="Signed tree heads, oldest first")
+    @get("/tree-heads", sync_to_thread=True, summary="Signed tree heads, oldest first")
     def tree_heads(self, request: Req, limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0) -> TreeHeadList:
         log = runtime_of(request.app.state).tree_heads
         heads = log.all(limit=limit, offset=offset)
         return TreeHeadList(total=log.count(), limit=limit, offset=offset, items=heads)
 
-    @get("/tree-heads/latest", opt=PUBLIC, sync_to_thread=True, summary="The newest signed head")
+    @get("/tree-heads/latest", sync_to_thread=True, summary="The newest signed head")
     def latest(self, request: Req) -> TreeHead:
         return _head(request, None, "tree_size")
 
-    @post("/tree-heads", guards=[allow(Role.OPERATOR, Role.AUDITOR)], sync_to_thread=True,
+    @post("/tree-heads", sync_to_thread=True,
           status_code=201, summary="Sign the log as recorded up to now (operator, auditor)")
     def publish(self, request: Req) -> TreeHead:
         runtime = runtime_of(request.app.state)
@@ -82,13 +80,13 @@ class AuditController(Controller):
             refuse(rules.AUDIT_TREE_HEAD_NOT_FOUND, None, tree_size="(empty log)")
         return head
 
-    @get("/verification", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
+    @get("/verification", sync_to_thread=True,
          summary="Recompute the whole log from the stored events now, as dsledger verify does "
                  "(auditor)")
     def verification(self, request: Req) -> VerifyReport:
         return verify_log(runtime_of(request.app.state))
 
-    @get("/proofs/inclusion", guards=[allow(Role.AUDITOR)], sync_to_thread=True,
+    @get("/proofs/inclusion", sync_to_thread=True,
          summary="Proof that an event is in a signed tree (auditor)")
     def inclusion(self, request: Req, sequence: Annotated[int, Parameter(ge=1, le=10**15)],
                   tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
@@ -107,7 +105,7 @@ class AuditController(Controller):
                 record_format=RECORD_FORMAT, leaf_hash=tree.leaf_hash(leaf.leaf_index).hex(),
                 tree_head=head, inclusion_path=[node.hex() for node in path])
 
-    @get("/proofs/consistency", opt=PUBLIC, sync_to_thread=True,
+    @get("/proofs/consistency", sync_to_thread=True,
          summary="Proof that a later signed tree extends an earlier one")
     def consistency(self, request: Req, first: Size, second: Size) -> ConsistencyProofBody:
         if first > second:
@@ -119,29 +117,29 @@ class AuditController(Controller):
         return ConsistencyProofBody(first=earlier, second=later,
                                     consistency_path=[node.hex() for node in path])
 
-    @get("/checkpoint", opt=PUBLIC, sync_to_thread=True, media_type=NOTE_MEDIA_TYPE,
+    @get("/checkpoint", sync_to_thread=True, media_type=NOTE_MEDIA_TYPE,
          summary="The newest signed head as a C2SP checkpoint (a signed note)")
     def checkpoint(self, request: Req) -> str:
         return _note(_head(request, None, "tree_size"))
 
-    @get("/checkpoints/{tree_size:int}", opt=PUBLIC, sync_to_thread=True,
+    @get("/checkpoints/{tree_size:int}", sync_to_thread=True,
          media_type=NOTE_MEDIA_TYPE, summary="The signed head of this size as a C2SP checkpoint")
     def checkpoint_at(self, request: Req,
                       tree_size: Annotated[int, Parameter(ge=1, le=10**12)]) -> str:
         return _note(_head(request, tree_size, "tree_size"))
 
-    @get("/checkpoint/verifier-key", opt=PUBLIC, sync_to_thread=False,
+    @get("/checkpoint/verifier-key", sync_to_thread=False,
          media_type=NOTE_MEDIA_TYPE,
          summary="The key that signs checkpoints, in note verifier-key form")
     def verifier_key(self, request: Req) -> str:
         return runtime_of(request.app.state).tree_heads.verifier_key + "\n"
 
-    @get("/tlog/checkpoint", opt=PUBLIC, sync_to_thread=True, media_type=NOTE_MEDIA_TYPE,
+    @get("/tlog/checkpoint", sync_to_thread=True, media_type=NOTE_MEDIA_TYPE,
          summary="C2SP tlog-tiles: the newest checkpoint")
     def tlog_checkpoint(self, request: Req) -> str:
         return _note(_head(request, None, "tree_size"))
 
-    @get("/tlog/tile/{tile_path:path}", opt=PUBLIC, sync_to_thread=True,
+    @get("/tlog/tile/{tile_path:path}", sync_to_thread=True,
          media_type="application/octet-stream",
          summary="C2SP tlog-tiles: a hash tile, tile/<L>/<N>[.p/<W>] (entry bundles are not served)")
     def tlog_tile(self, request: Req, tile_path: str) -> Response[bytes]:

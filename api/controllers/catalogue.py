@@ -13,7 +13,6 @@ from litestar import Controller, Request, get
 from litestar.datastructures import MultiDict
 from litestar.params import FromPath, Parameter
 
-from api.auth import PUBLIC
 from api.commands import await_min_position, runtime_of
 from api.schemas.catalogue import AnnexFilter, AnnexPage, FilterValue, SearchResponse
 from api.schemas.services import ServiceEntry
@@ -77,7 +76,6 @@ def conditions_from_query(page: SearchPage, query: MultiDict[str]) -> SearchCond
 class CatalogueController(Controller):
     path = "/catalogue"
     tags = ["catalogue (public)"]
-    opt = PUBLIC
 
     @get("/pages", sync_to_thread=False, summary="The annex's search pages and their filters")
     def pages(self) -> list[AnnexPage]:

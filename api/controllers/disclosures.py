@@ -13,7 +13,6 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from api.auth import PUBLIC
 from api.commands import await_min_position, runtime_of
 from api.schemas.disclosures import (
     Bucket,
@@ -110,7 +109,6 @@ def _buckets(rows: Iterable[dict[str, Any]], keys: Callable[[dict[str, Any]], It
 class DisclosureController(Controller):
     path = "/disclosures"
     tags = ["public disclosures"]
-    opt = PUBLIC
 
     @get("/", sync_to_thread=True, summary="Registered contract information, newest first")
     def list_disclosures(
@@ -143,7 +141,6 @@ class DisclosureController(Controller):
 class CatalogueStatisticsController(Controller):
     path = "/catalogue/statistics"
     tags = ["catalogue (public)"]
-    opt = PUBLIC
 
     @get("/", sync_to_thread=True, summary="Registered, active services by type, "
                                            "certification and Mall listing")

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import Parameter
 
-from api.auth import PUBLIC
 from api.commands import await_min_position, runtime_of
 from domain import rules
 from domain.rules import refuse
@@ -24,7 +23,6 @@ def _base_url(request: Req) -> str:
 class OcdsController(Controller):
     path = "/ocds"
     tags = ["open contracting (OCDS 1.1)"]
-    opt = PUBLIC
 
     @get("/releases", sync_to_thread=True,
          summary="A release package: every release of the published procurements, a page at a time")

@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import func, select
 
-from api.auth import Principal, allow
+from api.auth import Principal
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
 from api.schemas.common import CommandResponse
 from api.schemas.procurements import (
@@ -46,9 +46,6 @@ from projections.tables import procurement_requests, procurements
 
 Req = Request[Principal, Any, Any]
 ProcurementId = FromPath[UUID]
-AgencyOnly = [allow(Role.AGENCY)]
-ProviderOnly = [allow(Role.PROVIDER)]
-Readers = [allow(Role.AGENCY, Role.OPERATOR, Role.AUDITOR)]
 
 _SUMMARY_FIELDS = ProcurementSummary.__struct_fields__
 
@@ -58,24 +55,24 @@ def _summary(row: Any) -> ProcurementSummary:
 
 
 def _procurement_row(request: Req, procurement_id: UUID) -> dict[str, Any]:
+    """The procurement's row; who may read it is api.authorization's to decide."""
     with runtime_of(request.app.state).db.connect() as conn:
         row = conn.execute(select(procurements).where(
             procurements.c.procurement_id == str(procurement_id))).mappings().one_or_none()
     if row is None:
         refuse(rules.PROCUREMENT_NOT_FOUND, procurement_id=str(procurement_id))
-    principal = request.user
-    if principal.role is Role.AGENCY and principal.agency_id != row["agency_id"]:
-        refuse(rules.AUTH_NOT_OWNER, kind="procurement", kind_ko="조달 건", owner_kind="agency",
-               owner_kind_ko="수요기관")
     return dict(row)
 
 
+
+# A command on an existing aggregate answers 200 (api.commands.answered); its decorator says so
+# too, or the OpenAPI document would promise Litestar's POST default, 201.
 class ProcurementController(Controller):
     path = "/procurements"
     tags = ["procurements"]
 
     # --- reads -------------------------------------------------------------------------------
-    @get("/", guards=Readers, sync_to_thread=True,
+    @get("/", sync_to_thread=True,
          summary="Procurements (an agency: its own; operators and auditors: all)")
     def list_procurements(
         self, request: Req,
@@ -96,7 +93,7 @@ class ProcurementController(Controller):
             items = [_summary(row) for row in rows]
         return ProcurementList(total=int(total), limit=limit, offset=offset, items=items)
 
-    @get("/{procurement_id:uuid}", guards=Readers, sync_to_thread=True,
+    @get("/{procurement_id:uuid}", sync_to_thread=True,
          summary="A procurement with its whole record")
     def get_procurement(self, request: Req, procurement_id: ProcurementId) -> ProcurementDetail:
         await_min_position(request)
@@ -104,7 +101,7 @@ class ProcurementController(Controller):
         return ProcurementDetail(summary=_summary(row), record=row["record"])
 
     # --- ① ② ---------------------------------------------------------------------------------
-    @post("/", guards=AgencyOnly, sync_to_thread=True, status_code=201,
+    @post("/", sync_to_thread=True, status_code=201,
           summary="Open a procurement for the token's agency (Opened)")
     def open_procurement(self, request: Req, data: JSONBody[OpenProcurementRequest],
                          ) -> Response[CommandResponse]:
@@ -114,7 +111,7 @@ class ProcurementController(Controller):
             reference=data.reference, title=data.title, fiscal_year=data.fiscal_year)
         return answered(result, request, status_code=201)
 
-    @post("/{procurement_id:uuid}/budget", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/budget", sync_to_thread=True, status_code=200,
           summary="① Confirm the budget (BudgetConfirmed)")
     def confirm_budget(self, request: Req, procurement_id: ProcurementId,
                        data: JSONBody[BudgetRequest]) -> Response[CommandResponse]:
@@ -123,7 +120,7 @@ class ProcurementController(Controller):
                                               data.to_domain(), expected_version(request)),
                         request)
 
-    @post("/{procurement_id:uuid}/budget-revisions", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/budget-revisions", sync_to_thread=True, status_code=200,
           summary="① Record a revised confirmed budget and its reason (BudgetRevised)")
     def revise_budget(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[BudgetRevisionRequest]) -> Response[CommandResponse]:
@@ -132,7 +129,7 @@ class ProcurementController(Controller):
                                              data.confirmed_total_krw, data.reason,
                                              expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/requirements", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/requirements", sync_to_thread=True, status_code=200,
           summary="② Define or revise the requirements (RequirementsDefined, versioned)")
     def define_requirements(self, request: Req, procurement_id: ProcurementId,
                             data: JSONBody[RequirementsRequest]) -> Response[CommandResponse]:
@@ -142,7 +139,7 @@ class ProcurementController(Controller):
                         request)
 
     # --- ③ ------------------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/searches", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/searches", sync_to_thread=True,
           status_code=201, summary="③ Run and record an evidence search (SearchRecorded)")
     def record_search(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[SearchRequest]) -> Response[SearchRecorded]:
@@ -161,8 +158,8 @@ class ProcurementController(Controller):
             results=msgspec.convert(search["results"], list[CatalogueEntry]))
         return Response(body, status_code=201, headers=dict(answer.headers))
 
-    @post("/{procurement_id:uuid}/searches/{search_id:str}/saving", guards=AgencyOnly,
-          sync_to_thread=True, summary="③ Save a search: its results become the candidates")
+    @post("/{procurement_id:uuid}/searches/{search_id:str}/saving", sync_to_thread=True, status_code=200,
+          summary="③ Save a search: its results become the candidates")
     def save_search(self, request: Req, procurement_id: ProcurementId,
                     search_id: FromPath[str]) -> Response[CommandResponse]:
         ledger = runtime_of(request.app.state).ledger
@@ -170,7 +167,7 @@ class ProcurementController(Controller):
                                            expected_version(request)), request)
 
     # --- ④ ------------------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/method", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/method", sync_to_thread=True, status_code=200,
           summary="④ Choose central (Mall) or self (negotiated) procurement")
     def choose_method(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[MethodRequest]) -> Response[CommandResponse]:
@@ -180,7 +177,7 @@ class ProcurementController(Controller):
             request)
 
     # --- ⑤ agency ------------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/quote-requests", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/quote-requests", sync_to_thread=True, status_code=200,
           summary="⑤ Ask a candidate for a quote (QuoteRequested)")
     def request_quote(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[ServiceRequestBody]) -> Response[CommandResponse]:
@@ -189,7 +186,7 @@ class ProcurementController(Controller):
                                              data.service_id, data.due, data.note,
                                              expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/proposal-requests", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/proposal-requests", sync_to_thread=True, status_code=200,
           summary="⑤ Ask a candidate for a proposal (ProposalRequested)")
     def request_proposal(self, request: Req, procurement_id: ProcurementId,
                          data: JSONBody[ServiceRequestBody]) -> Response[CommandResponse]:
@@ -198,7 +195,7 @@ class ProcurementController(Controller):
                                                 data.service_id, data.due, data.note,
                                                 expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/inquiries", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/inquiries", sync_to_thread=True, status_code=200,
           summary="⑤ Keep a question to a provider and its answer (ProviderInquiryRecorded)")
     def record_inquiry(self, request: Req, procurement_id: ProcurementId,
                        data: JSONBody[InquiryBody]) -> Response[CommandResponse]:
@@ -207,7 +204,7 @@ class ProcurementController(Controller):
                                               data.service_id, data.question, data.answer,
                                               expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/communications", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/communications", sync_to_thread=True, status_code=200,
           summary="⑤ Keep an email or meeting minutes (CommunicationLogged)")
     def log_communication(self, request: Req, procurement_id: ProcurementId,
                           data: JSONBody[CommunicationBody]) -> Response[CommandResponse]:
@@ -216,7 +213,7 @@ class ProcurementController(Controller):
             command_context(request), procurement_id, data.service_id, data.channel,
             data.summary, data.document_ref, expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/exclusions", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/exclusions", sync_to_thread=True, status_code=200,
           summary="⑤ Exclude a candidate citing the requirement it fails (CandidateExcluded)")
     def exclude(self, request: Req, procurement_id: ProcurementId,
                 data: JSONBody[ExclusionBody]) -> Response[CommandResponse]:
@@ -225,7 +222,7 @@ class ProcurementController(Controller):
             command_context(request), procurement_id, data.service_id, data.clause, data.reason,
             data.evidence, expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/evaluation", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/evaluation", sync_to_thread=True, status_code=200,
           summary="⑤ Record the evaluation table (EvaluationRecorded)")
     def evaluate(self, request: Req, procurement_id: ProcurementId,
                  data: JSONBody[EvaluationRequest]) -> Response[CommandResponse]:
@@ -234,7 +231,7 @@ class ProcurementController(Controller):
                                                  data.to_domain(), expected_version(request)),
                         request)
 
-    @post("/{procurement_id:uuid}/award", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/award", sync_to_thread=True, status_code=200,
           summary="⑤ Award the contract to one or more candidates (Awarded)")
     def award(self, request: Req, procurement_id: ProcurementId,
               data: JSONBody[AwardRequest]) -> Response[CommandResponse]:
@@ -243,7 +240,7 @@ class ProcurementController(Controller):
                                      list(data.service_ids), data.rationale,
                                      data.deviation_reason, expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/abandonment", guards=AgencyOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/abandonment", sync_to_thread=True, status_code=200,
           summary="Abandon the procurement (Abandoned)")
     def abandon(self, request: Req, procurement_id: ProcurementId,
                 data: JSONBody[ReasonRequest]) -> Response[CommandResponse]:
@@ -253,7 +250,7 @@ class ProcurementController(Controller):
                         request)
 
     # --- ⑤ provider ---------------------------------------------------------------------------
-    @post("/{procurement_id:uuid}/quotes", guards=ProviderOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/quotes", sync_to_thread=True, status_code=200,
           summary="⑤ The candidate's provider submits its quote (QuoteSubmitted)")
     def submit_quote(self, request: Req, procurement_id: ProcurementId,
                      data: JSONBody[QuoteBody]) -> Response[CommandResponse]:
@@ -261,7 +258,7 @@ class ProcurementController(Controller):
         return answered(ledger.submit_quote(command_context(request), procurement_id,
                                             data.to_domain(), expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/quote-declines", guards=ProviderOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/quote-declines", sync_to_thread=True, status_code=200,
           summary="⑤ The candidate's provider declines to quote (QuoteDeclined)")
     def decline_quote(self, request: Req, procurement_id: ProcurementId,
                       data: JSONBody[DeclineBody]) -> Response[CommandResponse]:
@@ -270,7 +267,7 @@ class ProcurementController(Controller):
                                              data.service_id, data.reason,
                                              expected_version(request)), request)
 
-    @post("/{procurement_id:uuid}/proposals", guards=ProviderOnly, sync_to_thread=True,
+    @post("/{procurement_id:uuid}/proposals", sync_to_thread=True, status_code=200,
           summary="⑤ The candidate's provider submits its proposal (ProposalSubmitted)")
     def submit_proposal(self, request: Req, procurement_id: ProcurementId,
                         data: JSONBody[ProposalBody]) -> Response[CommandResponse]:
@@ -284,7 +281,7 @@ class RequestInboxController(Controller):
     path = "/requests"
     tags = ["procurements"]
 
-    @get("/", guards=[allow(Role.PROVIDER)], sync_to_thread=True,
+    @get("/", sync_to_thread=True,
          summary="Quote and proposal requests addressed to the token's provider")
     def inbox(self, request: Req,
               status: Annotated[str | None, Parameter(

@@ -6,7 +6,6 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromPath
 
-from api.auth import PUBLIC
 from domain import rules
 from domain.rules import CATALOGUE, refuse
 
@@ -27,7 +26,6 @@ def _entry(rule: rules.Rule) -> RuleEntry:
 class RuleController(Controller):
     path = "/rules"
     tags = ["rules"]
-    opt = PUBLIC
 
     @get("/", sync_to_thread=False, summary="Every rule the ledger enforces")
     def list_rules(self) -> list[RuleEntry]:

@@ -25,3 +25,32 @@ class CommandResponse(msgspec.Struct, frozen=True):
     aggregate_id: UUID
     version: int
     position: int
+
+
+class ProblemError(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing wrong with a request: the field (a JSON path, or a parameter's name) and the
+    rule it breaks, in English and Korean."""
+
+    field: str | None
+    rule: str
+    message: str
+    message_ko: str
+    source: str | None = None
+
+
+class ProblemDetails(msgspec.Struct, frozen=True, kw_only=True):
+    """An RFC 9457 problem (``application/problem+json``), as api.problems writes every refusal:
+    ``type`` is ``/rules/{rule}`` (look it up at ``GET /rules/{rule_id}``); ``detail_ko`` is the
+    Korean message; ``legal_basis`` the provision the rule applies. Only ``status`` and
+    ``title`` are always there: an answer the ledger's rules did not write (a wrong method,
+    a server error) carries no rule."""
+
+    status: int
+    title: str
+    type: str | None = None
+    detail: str | None = None
+    rule: str | None = None
+    field: str | None = None
+    detail_ko: str | None = None
+    legal_basis: str | None = None
+    errors: list[ProblemError] | None = None

@@ -281,4 +281,4 @@ def test_a_self_procurement_of_a_joint_contract_ends_in_termination_and_replacem
     assert len(final["record"]["data_destroyed"]) == 2
     assert ok(http.get(f"/contracts/{contract_id}", headers=haneul))["summary"]["status"] == "closed"
     other = http.get(f"/contracts/{contract_id}", headers=bearer(provider("PRV-BADA")))
-    assert other.status_code == 403
+    assert other.status_code == 404

@@ -134,7 +134,7 @@ def test_procurements_are_seen_by_their_agency_operators_and_auditors_only(
     assert client.get(f"/procurements/{pid}", headers=OP).status_code == 200
     assert client.get(f"/procurements/{pid}", headers=bearer(AUDITOR)).status_code == 200
     other = client.get(f"/procurements/{pid}", headers=bearer(OTHER_AGENCY))
-    assert other.status_code == 403 and other.json()["rule"] == "auth.not-owner"
+    assert other.status_code == 404 and other.json()["rule"] == "procurement.not-found"
     assert client.get("/procurements", headers=bearer(OTHER_AGENCY)).json()["total"] == 0
     assert client.get("/procurements", headers=bearer(AUDITOR)).json()["total"] == 1
     assert client.get(f"/procurements/{pid}",
@@ -148,8 +148,8 @@ def test_only_the_owning_agency_changes_a_procurement_and_only_providers_answer(
     pid = prepared(client)
     before = runtime.projector.head()
     cases = [
-        (bearer(OTHER_AGENCY), f"/procurements/{pid}/method", {"method": "self"}, 403,
-         "auth.not-owner"),
+        (bearer(OTHER_AGENCY), f"/procurements/{pid}/method", {"method": "self"}, 404,
+         "procurement.not-found"),
         (OP, f"/procurements/{pid}/method", {"method": "self"}, 403, "auth.role-forbidden"),
         (bearer(AUDITOR), f"/procurements/{pid}/abandonment", {"reason": "감사"}, 403,
          "auth.role-forbidden"),
