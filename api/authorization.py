@@ -350,13 +350,25 @@ def owner_holds(conn: Connection, owner: Owner, resource_id: str, principal: Pri
 
 
 _ROLE_KO = {Role.AGENCY: "수요기관", Role.PROVIDER: "제공자"}
+OWNER_WAIT = 2.0
+"""Seconds an ownership check waits for the views to reach the log before answering absent."""
 
 
 def check_owner(connection: ASGIConnection[Any, Any, Any, Any], owner: Owner,
                 principal: Principal) -> None:
     resource_id = str(connection.path_params[owner.parameter])
-    with runtime_of(connection.app.state).db.connect() as conn:
+    runtime = runtime_of(connection.app.state)
+    with runtime.db.connect() as conn:
         holds = owner_holds(conn, owner, resource_id, principal)
+    if holds is None:
+        # Not in the views: absent, or recorded a moment ago (by another process, or while the
+        # views were behind). Ownership comes from the log, so let the views reach the log's head
+        # (briefly) before answering "absent"; a refusal then never depends on projection lag.
+        projector = runtime.projector
+        projector.poke()
+        if projector.wait_for(projector.head(), OWNER_WAIT):
+            with runtime.db.connect() as conn:
+                holds = owner_holds(conn, owner, resource_id, principal)
     if holds:
         return
     if holds is None or not owner.existence_public:

@@ -147,6 +147,12 @@ def test_the_largest_amount_the_domain_accepts_goes_through_every_view_and_reads
 ) -> None:
     contract_id, _ = contract
     runtime.ledger.contract_command(AGENCY, UUID(contract_id), lambda c: c.register_disclosure())
+    # A total that large must first be a confirmed budget (the contract stays within it).
+    procurement_id = client.get(f"/contracts/{contract_id}", headers=AG).json()["summary"][
+        "procurement_id"]
+    revised = client.post(f"/procurements/{procurement_id}/budget-revisions", headers=AG,
+                          json={"confirmed_total_krw": amount, "reason": "증액 예산 확정"})
+    assert revised.status_code == 200, revised.text
     for path in ("amendments", "disclosure-amendments"):
         body = {"reason": "증액", "new_total_amount_krw": amount} if path == "amendments" else None
         response = client.post(f"/contracts/{contract_id}/{path}", headers=AG, json=body)
