@@ -350,7 +350,7 @@ def owner_holds(conn: Connection, owner: Owner, resource_id: str, principal: Pri
 
 
 _ROLE_KO = {Role.AGENCY: "수요기관", Role.PROVIDER: "제공자"}
-OWNER_WAIT = 2.0
+OWNER_WAIT = 5.0
 """Seconds an ownership check waits for the views to reach the log before answering absent."""
 
 

@@ -47,7 +47,8 @@ STATUS_MEANING = {
 }
 # Reads without a resource in their path that still answer 404 for what a parameter names.
 _READS_THAT_FIND = {"GET /audit/tree-heads/latest", "GET /audit/proofs/inclusion",
-                    "GET /audit/proofs/consistency"}
+                    "GET /audit/proofs/consistency", "GET /audit/checkpoint",
+                    "GET /audit/tlog/checkpoint"}
 # Commands that change no aggregate, so no state or version of one can conflict.
 _NO_CONFLICT = {"POST /audit/tree-heads"}
 

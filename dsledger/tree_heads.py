@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,12 +95,17 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+        # Written whole under a private name, then linked into place: a process starting at the
+        # same moment never reads a half-written key, and the first link wins.
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_bytes(pem)
+        partial.chmod(0o600)
         try:
-            with path.open("xb") as handle:
-                handle.write(pem)
-            path.chmod(0o600)
+            os.link(partial, path)
         except FileExistsError:
             pass  # another process generated it first: use theirs
+        finally:
+            partial.unlink()
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")

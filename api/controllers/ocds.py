@@ -3,9 +3,10 @@ registered contract disclosure are published, and only their public part (dsledg
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from api.commands import await_min_position, runtime_of
@@ -51,9 +52,10 @@ class OcdsController(Controller):
 
     @get("/extension/release-schema.json", sync_to_thread=False,
          summary="The dsledger OCDS extension's release schema patch")
-    def extension_schema(self) -> Response[bytes]:
-        return Response((ocds.EXTENSION_DIR / "release-schema.json").read_bytes(),
-                        media_type=MediaType.JSON)
+    def extension_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = json.loads(
+            (ocds.EXTENSION_DIR / "release-schema.json").read_text("utf-8"))
+        return schema
 
     @get("/extension/README.md", sync_to_thread=False, media_type="text/markdown; charset=utf-8",
          summary="The dsledger OCDS extension's documentation")

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.actor import Actor, CommandContext, Role
-from domain.contract import Amendment
+from domain.contract import Amendment, Contract
 from domain.contract_terms import Incident, SlaFigures
 from domain.quality import InspectionCriterion, InspectionKind
 from domain.rules import RuleViolation
@@ -120,9 +120,10 @@ class Story:
     def _amend(self, n: int) -> None:
         contract = self._contract(n)
         # A single-year contract stays inside its year: shortened, or only the amount.
-        self.runtime.ledger.contract_command(self.as_(OFFICER), contract, lambda c: c.amend(
-            Amendment(reason="변경", new_end=c.terms.end - timedelta(days=n) if n % 2 else None,
-                      new_total_amount_krw=Decimal(250_000_000 + n))))
+        end = self.runtime.ledger.load(Contract, contract).terms.end
+        self.runtime.ledger.amend_contract(self.as_(OFFICER), contract, Amendment(
+            reason="변경", new_end=end - timedelta(days=n) if n % 2 else None,
+            new_total_amount_krw=Decimal(250_000_000 + n)))
 
     def _sla(self, n: int) -> None:
         month = (self.today().replace(day=1) - timedelta(days=1)).replace(day=1)
