@@ -14,7 +14,7 @@ from domain.actor import KOREA
 from domain.contract import Contract
 from projections.engine import View
 from projections.procurements import event_data
-from projections.tables import disclosures
+from projections.tables import disclosure_services, disclosures
 
 RESCINDED = "rescinded"
 """The status of a rescinded contract: shown in the register, counted in no total."""
@@ -24,7 +24,7 @@ _ENDED = {"Rescinded": RESCINDED, "Terminated": "terminated", "Expired": "expire
 
 class DisclosureView(View):
     name: ClassVar[str] = "disclosures"
-    tables = (disclosures,)
+    tables = (disclosures, disclosure_services)
     aggregates = frozenset({Contract.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
@@ -49,6 +49,10 @@ class DisclosureView(View):
                 amount_krw=Decimal(terms["total_amount_krw"]), status="active", public=False,
                 registered_on=None, amended_on=None, amendments=0, latest_terms=terms,
                 position=position))
+            for service in services:
+                conn.execute(insert(disclosure_services).values(
+                    contract_id=key, service_id=service["service_id"],
+                    service_type=service["service_type"]))
             return
         row = conn.execute(select(table).where(table.c.contract_id == key)).mappings().one()
         values: dict[str, Any] = {"position": position}

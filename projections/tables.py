@@ -255,7 +255,11 @@ contracts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
-    Index("ix_contracts_agency", "agency_id", "concluded_at"),
+    # Keyset pages (application/queries/contracts.py): newest conclusion first, an agency's own
+    # or everyone's; OCDS pages the published procurements by their id.
+    Index("ix_contracts_agency_page", "agency_id", "concluded_at", "contract_id"),
+    Index("ix_contracts_page", "concluded_at", "contract_id"),
+    Index("ix_contracts_published", "disclosure_registered", "procurement_id"),
 )
 
 contract_services = Table(
@@ -266,7 +270,8 @@ contract_services = Table(
     Column("provider_id", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Index("ix_contract_services_service", "service_id", "active"),
-    Index("ix_contract_services_provider", "provider_id"),
+    # With the contract: a provider's contracts are read from the index alone.
+    Index("ix_contract_services_provider", "provider_id", "contract_id"),
 )
 
 inspections = Table(
@@ -369,7 +374,19 @@ disclosures = Table(
     Column("latest_terms", JSON, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_disclosures_registered", "public", "registered_on", "contract_id"),
-    Index("ix_disclosures_agency", "agency_id"),
+    Index("ix_disclosures_agency_page", "agency_id", "public", "registered_on", "contract_id"),
+)
+
+# Which service types each disclosed contract runs on, one row per service (the disclosures view
+# writes it with the contract's row): what the service-type filter and statistics group by, where
+# the ``service_types`` JSON list cannot be indexed.
+disclosure_services = Table(
+    "disclosure_services",
+    metadata,
+    Column("contract_id", String(36), primary_key=True),
+    Column("service_id", String(36), primary_key=True),
+    Column("service_type", String(16), nullable=False),
+    Index("ix_disclosure_services_type", "service_type", "contract_id"),
 )
 
 # The verifiable log (RFC 9162): one leaf per stored event in global order, and the root of every

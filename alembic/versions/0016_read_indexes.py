@@ -1,0 +1,70 @@
+"""read indexes: every list pages by keyset cursor over an index (contracts newest first, an
+agency's or everyone's; a provider's through contract_services; public disclosures, an agency's
+too; published procurements by id), and disclosure_services, the disclosed contracts' service
+types one row per service, for the service-type filter and the statistics' GROUP BY
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-02 14:30:00
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0016'
+down_revision: str | None = '0015'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.drop_index('ix_contracts_agency', table_name='contracts')
+    op.create_index('ix_contracts_agency_page', 'contracts',
+                    ['agency_id', 'concluded_at', 'contract_id'])
+    op.create_index('ix_contracts_page', 'contracts', ['concluded_at', 'contract_id'])
+    op.create_index('ix_contracts_published', 'contracts',
+                    ['disclosure_registered', 'procurement_id'])
+    op.drop_index('ix_contract_services_provider', table_name='contract_services')
+    op.create_index('ix_contract_services_provider', 'contract_services',
+                    ['provider_id', 'contract_id'])
+    op.drop_index('ix_disclosures_agency', table_name='disclosures')
+    op.create_index('ix_disclosures_agency_page', 'disclosures',
+                    ['agency_id', 'public', 'registered_on', 'contract_id'])
+    op.create_table(
+        'disclosure_services',
+        sa.Column('contract_id', sa.String(length=36), nullable=False),
+        sa.Column('service_id', sa.String(length=36), nullable=False),
+        sa.Column('service_type', sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint('contract_id', 'service_id'),
+    )
+    op.create_index('ix_disclosure_services_type', 'disclosure_services',
+                    ['service_type', 'contract_id'])
+    # The disclosures view is already at its position: fill the side table from its rows (their
+    # services list), not from the log.
+    disclosures = sa.table('disclosures', sa.column('contract_id', sa.String()),
+                           sa.column('services', sa.JSON()))
+    target = sa.table('disclosure_services', sa.column('contract_id', sa.String()),
+                      sa.column('service_id', sa.String()), sa.column('service_type', sa.String()))
+    conn = op.get_bind()
+    rows = [{"contract_id": row.contract_id, "service_id": s["service_id"],
+             "service_type": s["service_type"]}
+            for row in conn.execute(sa.select(disclosures.c.contract_id, disclosures.c.services))
+            for s in row.services]
+    if rows:
+        conn.execute(sa.insert(target), rows)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_disclosure_services_type', table_name='disclosure_services')
+    op.drop_table('disclosure_services')
+    op.drop_index('ix_disclosures_agency_page', table_name='disclosures')
+    op.create_index('ix_disclosures_agency', 'disclosures', ['agency_id'])
+    op.drop_index('ix_contract_services_provider', table_name='contract_services')
+    op.create_index('ix_contract_services_provider', 'contract_services', ['provider_id'])
+    op.drop_index('ix_contracts_published', table_name='contracts')
+    op.drop_index('ix_contracts_page', table_name='contracts')
+    op.drop_index('ix_contracts_agency_page', table_name='contracts')
+    op.create_index('ix_contracts_agency', 'contracts', ['agency_id', 'concluded_at'])
