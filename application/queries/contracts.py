@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, literal, select, tuple_
 
-from application.queries.paging import Page, decode, moment, paged, text
+from application.queries.paging import Page, decode, moment, paged, uuid_text
 from application.queries.scope import Scope
 from projections.tables import UtcDateTime, contract_services, contracts
 
@@ -37,7 +37,7 @@ def contracts_page(conn: Connection, scope: Scope, after: str | None,
     where = scoped(scope)
     total = conn.execute(select(func.count()).select_from(contracts).where(*where)).scalar_one()
     if after is not None:
-        at, contract_id = decode(after, moment, text(36))
+        at, contract_id = decode(after, moment, uuid_text)
         where.append(tuple_(c.concluded_at, c.contract_id)
                      < tuple_(literal(at, UtcDateTime()), literal(contract_id)))
     rows = [dict(row) for row in conn.execute(

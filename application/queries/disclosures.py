@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
-from application.queries.paging import Page, day, decode, paged, text
+from application.queries.paging import Page, day, decode, paged, uuid_text
 from projections.disclosures import RESCINDED
 from projections.tables import catalogue_services, disclosure_services, disclosures
 
@@ -75,7 +75,7 @@ def disclosures_page(conn: Connection, chosen: DisclosureFilter, after: str | No
     where = _where(chosen)
     total = conn.execute(select(func.count()).select_from(disclosures).where(*where)).scalar_one()
     if after is not None:
-        registered_on, contract_id = decode(after, day, text(36))
+        registered_on, contract_id = decode(after, day, uuid_text)
         where.append(tuple_(t.registered_on, t.contract_id)
                      < tuple_(literal(registered_on, Date()), literal(contract_id)))
     rows = [dict(row) for row in conn.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from application.queries.paging import Page, decode, paged, text
+from application.queries.paging import Page, decode, paged, uuid_text
 from projections.tables import contracts
 
 
@@ -14,7 +14,7 @@ def published_procurements(conn: Connection, after: str | None, limit: int) -> P
     c = contracts.c
     query = select(c.procurement_id).where(c.disclosure_registered.is_(True))
     if after is not None:
-        (procurement_id,) = decode(after, text(36))
+        (procurement_id,) = decode(after, uuid_text)
         query = query.where(c.procurement_id > procurement_id)
     ids = list(conn.execute(query.distinct().order_by(c.procurement_id).limit(limit + 1))
                .scalars())
