@@ -210,7 +210,9 @@ procurements = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
-    Index("ix_procurements_agency", "agency_id", "opened_at"),
+    # Keyset pages (application/queries/procurements.py), newest first: an agency's, everyone's.
+    Index("ix_procurements_agency_page", "agency_id", "opened_at", "procurement_id"),
+    Index("ix_procurements_page", "opened_at", "procurement_id"),
 )
 
 procurement_requests = Table(

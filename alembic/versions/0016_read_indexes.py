@@ -1,4 +1,5 @@
-"""read indexes: every list pages by keyset cursor over an index (contracts newest first, an
+"""read indexes: every list pages by keyset cursor over an index (procurements and contracts
+newest first, an
 agency's or everyone's; a provider's through contract_services; public disclosures, an agency's
 too; published procurements by id), and disclosure_services, the disclosed contracts' service
 types one row per service, for the service-type filter and the statistics' GROUP BY
@@ -21,6 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.drop_index('ix_procurements_agency', table_name='procurements')
+    op.create_index('ix_procurements_agency_page', 'procurements',
+                    ['agency_id', 'opened_at', 'procurement_id'])
+    op.create_index('ix_procurements_page', 'procurements', ['opened_at', 'procurement_id'])
     op.drop_index('ix_contracts_agency', table_name='contracts')
     op.create_index('ix_contracts_agency_page', 'contracts',
                     ['agency_id', 'concluded_at', 'contract_id'])
@@ -68,3 +73,6 @@ def downgrade() -> None:
     op.drop_index('ix_contracts_page', table_name='contracts')
     op.drop_index('ix_contracts_agency_page', table_name='contracts')
     op.create_index('ix_contracts_agency', 'contracts', ['agency_id', 'concluded_at'])
+    op.drop_index('ix_procurements_page', table_name='procurements')
+    op.drop_index('ix_procurements_agency_page', table_name='procurements')
+    op.create_index('ix_procurements_agency', 'procurements', ['agency_id', 'opened_at'])
