@@ -164,7 +164,8 @@ catalogue_services = Table(
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_catalogue_services_search", "searchable", "service_type", "name"),
-    Index("ix_catalogue_services_provider", "provider_id"),
+    # A provider's entries in notice-number order, a page at a time (application/queries).
+    Index("ix_catalogue_services_provider", "provider_id", "notice_number"),
 )
 
 # The annex search's narrow copy of the catalogue (no JSON): what a search filters, counts and

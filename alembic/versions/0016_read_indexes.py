@@ -22,6 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.drop_index('ix_catalogue_services_provider', table_name='catalogue_services')
+    op.create_index('ix_catalogue_services_provider', 'catalogue_services',
+                    ['provider_id', 'notice_number'])
     op.drop_index('ix_procurements_agency', table_name='procurements')
     op.create_index('ix_procurements_agency_page', 'procurements',
                     ['agency_id', 'opened_at', 'procurement_id'])
@@ -63,6 +66,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_catalogue_services_provider', table_name='catalogue_services')
+    op.create_index('ix_catalogue_services_provider', 'catalogue_services', ['provider_id'])
     op.drop_index('ix_disclosure_services_type', table_name='disclosure_services')
     op.drop_table('disclosure_services')
     op.drop_index('ix_disclosures_agency_page', table_name='disclosures')
