@@ -291,6 +291,7 @@ inspections = Table(
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_inspections_service", "service_id", "due"),
+    Index("ix_inspections_due", "due", "inspection_id"),  # the list's keyset order
 )
 
 semiannual_reports = Table(
@@ -306,7 +307,9 @@ semiannual_reports = Table(
     Column("contracts", JSON, nullable=False),
     Column("submitted_at", UtcDateTime()),
     Column("position", BigInteger, nullable=False),
-    Index("ix_semiannual_reports_provider", "provider_id", "year", "half"),
+    # The list's keyset order: everyone's, and a provider's own.
+    Index("ix_semiannual_reports_provider", "provider_id", "year", "half", "report_id"),
+    Index("ix_semiannual_reports_page", "year", "half", "provider_id", "report_id"),
 )
 
 # Not a view of the log: the first answer to each Idempotency-Key, so a retried POST gets it back

@@ -22,6 +22,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index('ix_inspections_due', 'inspections', ['due', 'inspection_id'])
+    op.drop_index('ix_semiannual_reports_provider', table_name='semiannual_reports')
+    op.create_index('ix_semiannual_reports_provider', 'semiannual_reports',
+                    ['provider_id', 'year', 'half', 'report_id'])
+    op.create_index('ix_semiannual_reports_page', 'semiannual_reports',
+                    ['year', 'half', 'provider_id', 'report_id'])
     op.drop_index('ix_catalogue_services_provider', table_name='catalogue_services')
     op.create_index('ix_catalogue_services_provider', 'catalogue_services',
                     ['provider_id', 'notice_number'])
@@ -66,6 +72,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_semiannual_reports_page', table_name='semiannual_reports')
+    op.drop_index('ix_semiannual_reports_provider', table_name='semiannual_reports')
+    op.create_index('ix_semiannual_reports_provider', 'semiannual_reports',
+                    ['provider_id', 'year', 'half'])
+    op.drop_index('ix_inspections_due', table_name='inspections')
     op.drop_index('ix_catalogue_services_provider', table_name='catalogue_services')
     op.create_index('ix_catalogue_services_provider', 'catalogue_services', ['provider_id'])
     op.drop_index('ix_disclosure_services_type', table_name='disclosure_services')
