@@ -383,6 +383,30 @@ disclosures = Table(
     Index("ix_disclosures_agency_page", "agency_id", "public", "registered_on", "contract_id"),
 )
 
+class KrwTotal(KrwAmount):
+    """A sum of amounts, exact and unbounded: NUMERIC without a precision on PostgreSQL (100,000
+    contracts at the largest amount exceed any amount column), text on SQLite as KrwAmount."""
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(60))
+        return dialect.type_descriptor(Numeric())
+
+
+# The statistics of the public register, kept as the disclosures view goes, so reading them costs
+# the same at 100,000 contracts as at 100: per dimension (total, service_type, method, agency,
+# month — and the contract's set of service ids, "services", from which the statistics by company
+# size and provider type are drawn with the catalogue's current attributes), the contracts counted
+# and their amount. Only counted contracts are in it: public and not rescinded.
+disclosure_statistics = Table(
+    "disclosure_statistics",
+    metadata,
+    Column("dimension", String(16), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("contracts", BigInteger, nullable=False),
+    Column("amount_krw", KrwTotal(), nullable=False),
+)
+
 # Which service types each disclosed contract runs on, one row per service (the disclosures view
 # writes it with the contract's row): what the service-type filter and statistics group by, where
 # the ``service_types`` JSON list cannot be indexed.

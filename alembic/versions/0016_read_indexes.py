@@ -2,7 +2,8 @@
 newest first, an
 agency's or everyone's; a provider's through contract_services; public disclosures, an agency's
 too; published procurements by id), and disclosure_services, the disclosed contracts' service
-types one row per service, for the service-type filter and the statistics' GROUP BY
+types one row per service, for the service-type filter; disclosure_statistics, the register's
+totals the disclosures view keeps (filled here from its rows)
 
 Revision ID: 0016
 Revises: 0015
@@ -11,6 +12,8 @@ Create Date: 2026-12-02 14:30:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -69,9 +72,48 @@ def upgrade() -> None:
             for s in row.services]
     if rows:
         conn.execute(sa.insert(target), rows)
+    _statistics(conn)
+
+
+def _statistics(conn: sa.Connection) -> None:
+    """disclosure_statistics, filled from the disclosures view's rows as the view would have kept
+    it (projections/disclosures.py contributions): counted contracts only."""
+    sqlite = conn.dialect.name == 'sqlite'
+    op.create_table(
+        'disclosure_statistics',
+        sa.Column('dimension', sa.String(length=16), nullable=False),
+        sa.Column('key', sa.Text(), nullable=False),
+        sa.Column('contracts', sa.BigInteger(), nullable=False),
+        sa.Column('amount_krw', sa.String(length=60) if sqlite else sa.Numeric(), nullable=False),
+        sa.PrimaryKeyConstraint('dimension', 'key'),
+    )
+    source = sa.table('disclosures', *(sa.column(name) for name in (
+        'public', 'status', 'method', 'agency_id', 'amount_krw')),
+        sa.column('registered_on', sa.Date()), sa.column('services', sa.JSON()),
+        sa.column('service_types', sa.JSON()))
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for row in conn.execute(sa.select(source).where(source.c.public.is_(True),
+                                                   source.c.status != 'rescinded')):
+        amount = Decimal(str(row.amount_krw))
+        buckets = [('total', ''), ('method', row.method), ('agency', row.agency_id),
+                   ('month', row.registered_on.strftime('%Y-%m')),
+                   ('services', ','.join(sorted({s['service_id'] for s in row.services}))),
+                   *(('service_type', kind) for kind in sorted(set(row.service_types)))]
+        for bucket in buckets:
+            total = totals.setdefault(bucket, [0, Decimal(0)])
+            total[0] += 1
+            total[1] += amount
+    target = sa.table('disclosure_statistics', sa.column('dimension'), sa.column('key'),
+                      sa.column('contracts'), sa.column('amount_krw'))
+    if totals:
+        conn.execute(sa.insert(target), [
+            {'dimension': dimension, 'key': key, 'contracts': n,
+             'amount_krw': format(amount, 'f') if sqlite else amount}
+            for (dimension, key), (n, amount) in totals.items()])
 
 
 def downgrade() -> None:
+    op.drop_table('disclosure_statistics')
     op.drop_index('ix_semiannual_reports_page', table_name='semiannual_reports')
     op.drop_index('ix_semiannual_reports_provider', table_name='semiannual_reports')
     op.create_index('ix_semiannual_reports_provider', 'semiannual_reports',
