@@ -122,7 +122,8 @@ class Story:
         # A single-year contract stays inside its year: shortened, or only the amount.
         self.runtime.ledger.contract_command(self.as_(OFFICER), contract, lambda c: c.amend(
             Amendment(reason="변경", new_end=c.terms.end - timedelta(days=n) if n % 2 else None,
-                      new_total_amount_krw=Decimal(250_000_000 + n))))
+                      new_total_amount_krw=Decimal(250_000_000 + n)),
+            confirmed_budget_krw=Decimal(10) ** 12))
 
     def _sla(self, n: int) -> None:
         month = (self.today().replace(day=1) - timedelta(days=1)).replace(day=1)
