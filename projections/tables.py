@@ -387,6 +387,8 @@ class KrwTotal(KrwAmount):
     """A sum of amounts, exact and unbounded: NUMERIC without a precision on PostgreSQL (100,000
     contracts at the largest amount exceed any amount column), text on SQLite as KrwAmount."""
 
+    cache_ok = True
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(60))
