@@ -15,7 +15,7 @@ closed codelists only ever get their own codes. Compiled releases come from ``oc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -26,6 +26,7 @@ from uuid import UUID
 import ocdsmerge
 from sqlalchemy import select
 
+from application.queries.ocds import published_procurements
 from dsledger.runtime import Runtime
 from projections.tables import contracts
 
@@ -369,11 +370,6 @@ def _disclosed_contracts(runtime: Runtime, procurement_id: str | None = None) ->
     return found
 
 
-def published_ocids(runtime: Runtime) -> list[str]:
-    prefix = runtime.settings.ocds_prefix
-    return [ocid_for(prefix, pid) for pid in _disclosed_contracts(runtime)]
-
-
 def releases_for(runtime: Runtime, procurement_id: UUID) -> list[Release] | None:
     """Every release of one published procurement, oldest first; None when it is not published."""
     disclosed = _disclosed_contracts(runtime, str(procurement_id)).get(str(procurement_id))
@@ -411,15 +407,18 @@ def _package_meta(runtime: Runtime, uri: str, base_url: str) -> dict[str, Any]:
 
 
 def release_package(runtime: Runtime, uri: str, base_url: str, limit: int,
-                    offset: int) -> dict[str, Any]:
-    ocids = published_ocids(runtime)
-    prefix = runtime.settings.ocds_prefix
+                    after: str | None, next_uri: Callable[[str], str]) -> dict[str, Any]:
+    """A page of ``limit`` published procurements (every release of each), in ocid order, after
+    the cursor ``after``; ``links.next`` (OCDS's own paging link) leads to the next page."""
+    with runtime.db.connect() as conn:
+        page = published_procurements(conn, after, limit)
     releases: list[Release] = []
-    for ocid in ocids[offset:offset + limit]:
-        procurement_id = procurement_id_of(prefix, ocid)
-        assert procurement_id is not None
-        releases += releases_for(runtime, procurement_id) or []
-    return {**_package_meta(runtime, uri, base_url), "releases": releases}
+    for procurement_id in page.items:
+        releases += releases_for(runtime, UUID(procurement_id)) or []
+    package = {**_package_meta(runtime, uri, base_url), "releases": releases}
+    if page.next_after is not None:
+        package["links"] = {"next": next_uri(page.next_after)}
+    return package
 
 
 def record_package(runtime: Runtime, uri: str, base_url: str, ocid: str) -> dict[str, Any] | None:

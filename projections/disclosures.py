@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from domain.actor import KOREA
 from domain.contract import Contract
 from projections.engine import View
 from projections.procurements import event_data
-from projections.tables import disclosures
+from projections.tables import disclosure_services, disclosure_statistics, disclosures
 
 RESCINDED = "rescinded"
 """The status of a rescinded contract: shown in the register, counted in no total."""
@@ -24,7 +24,7 @@ _ENDED = {"Rescinded": RESCINDED, "Terminated": "terminated", "Expired": "expire
 
 class DisclosureView(View):
     name: ClassVar[str] = "disclosures"
-    tables = (disclosures,)
+    tables = (disclosures, disclosure_services, disclosure_statistics)
     aggregates = frozenset({Contract.__name__})
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
@@ -49,6 +49,10 @@ class DisclosureView(View):
                 amount_krw=Decimal(terms["total_amount_krw"]), status="active", public=False,
                 registered_on=None, amended_on=None, amendments=0, latest_terms=terms,
                 position=position))
+            for service in services:
+                conn.execute(insert(disclosure_services).values(
+                    contract_id=key, service_id=service["service_id"],
+                    service_type=service["service_type"]))
             return
         row = conn.execute(select(table).where(table.c.contract_id == key)).mappings().one()
         values: dict[str, Any] = {"position": position}
@@ -74,3 +78,46 @@ class DisclosureView(View):
         else:
             return
         conn.execute(update(table).where(table.c.contract_id == key).values(**values))
+        count_change(conn, dict(row), {**row, **values})
+
+
+def counted(row: Any) -> bool:
+    """Whether a contract is in the statistics: public, and not rescinded (never made)."""
+    return bool(row["public"]) and row["status"] != RESCINDED
+
+
+def contributions(row: Any) -> list[tuple[str, str]]:
+    """The (dimension, key) buckets a counted contract adds to, each once."""
+    services = ",".join(sorted({s["service_id"] for s in row["services"]}))
+    return [("total", ""), ("method", row["method"]), ("agency", row["agency_id"]),
+            ("month", row["registered_on"].strftime("%Y-%m")), ("services", services),
+            *(("service_type", kind) for kind in sorted(set(row["service_types"])))]
+
+
+def count_change(conn: Connection, before: Any, after: Any) -> None:
+    """Move the statistics from ``before`` to ``after`` (a contract's row): take out what it
+    counted for, put in what it counts for now — in the event's transaction."""
+    same = (counted(before) == counted(after) and before["amount_krw"] == after["amount_krw"]
+            and before["registered_on"] == after["registered_on"])
+    if same:
+        return
+    changes: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    for row, sign in ((before, -1), (after, 1)):
+        if counted(row):
+            for bucket in contributions(row):
+                n, amount = changes.get(bucket, (0, Decimal(0)))
+                changes[bucket] = (n + sign, amount + sign * Decimal(row["amount_krw"]))
+    t = disclosure_statistics
+    for (dimension, key), (n, amount) in changes.items():
+        if n == 0 and amount == 0:
+            continue
+        where = (t.c.dimension == dimension) & (t.c.key == key)
+        found = conn.execute(select(t.c.contracts, t.c.amount_krw).where(where)).one_or_none()
+        if found is None:
+            conn.execute(insert(t).values(dimension=dimension, key=key, contracts=n,
+                                          amount_krw=amount))
+        elif found.contracts + n == 0:
+            conn.execute(delete(t).where(where))
+        else:
+            conn.execute(update(t).where(where).values(
+                contracts=found.contracts + n, amount_krw=Decimal(found.amount_krw) + amount))

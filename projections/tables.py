@@ -164,7 +164,8 @@ catalogue_services = Table(
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_catalogue_services_search", "searchable", "service_type", "name"),
-    Index("ix_catalogue_services_provider", "provider_id"),
+    # A provider's entries in notice-number order, a page at a time (application/queries).
+    Index("ix_catalogue_services_provider", "provider_id", "notice_number"),
 )
 
 # The annex search's narrow copy of the catalogue (no JSON): what a search filters, counts and
@@ -210,7 +211,9 @@ procurements = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
-    Index("ix_procurements_agency", "agency_id", "opened_at"),
+    # Keyset pages (application/queries/procurements.py), newest first: an agency's, everyone's.
+    Index("ix_procurements_agency_page", "agency_id", "opened_at", "procurement_id"),
+    Index("ix_procurements_page", "opened_at", "procurement_id"),
 )
 
 procurement_requests = Table(
@@ -255,7 +258,11 @@ contracts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
-    Index("ix_contracts_agency", "agency_id", "concluded_at"),
+    # Keyset pages (application/queries/contracts.py): newest conclusion first, an agency's own
+    # or everyone's; OCDS pages the published procurements by their id.
+    Index("ix_contracts_agency_page", "agency_id", "concluded_at", "contract_id"),
+    Index("ix_contracts_page", "concluded_at", "contract_id"),
+    Index("ix_contracts_published", "disclosure_registered", "procurement_id"),
 )
 
 contract_services = Table(
@@ -266,7 +273,8 @@ contract_services = Table(
     Column("provider_id", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Index("ix_contract_services_service", "service_id", "active"),
-    Index("ix_contract_services_provider", "provider_id"),
+    # With the contract: a provider's contracts are read from the index alone.
+    Index("ix_contract_services_provider", "provider_id", "contract_id"),
 )
 
 inspections = Table(
@@ -283,6 +291,7 @@ inspections = Table(
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_inspections_service", "service_id", "due"),
+    Index("ix_inspections_due", "due", "inspection_id"),  # the list's keyset order
 )
 
 semiannual_reports = Table(
@@ -298,7 +307,9 @@ semiannual_reports = Table(
     Column("contracts", JSON, nullable=False),
     Column("submitted_at", UtcDateTime()),
     Column("position", BigInteger, nullable=False),
-    Index("ix_semiannual_reports_provider", "provider_id", "year", "half"),
+    # The list's keyset order: everyone's, and a provider's own.
+    Index("ix_semiannual_reports_provider", "provider_id", "year", "half", "report_id"),
+    Index("ix_semiannual_reports_page", "year", "half", "provider_id", "report_id"),
 )
 
 # Not a view of the log: the first answer to each Idempotency-Key, so a retried POST gets it back
@@ -369,7 +380,45 @@ disclosures = Table(
     Column("latest_terms", JSON, nullable=False),
     Column("position", BigInteger, nullable=False),
     Index("ix_disclosures_registered", "public", "registered_on", "contract_id"),
-    Index("ix_disclosures_agency", "agency_id"),
+    Index("ix_disclosures_agency_page", "agency_id", "public", "registered_on", "contract_id"),
+)
+
+class KrwTotal(KrwAmount):
+    """A sum of amounts, exact and unbounded: NUMERIC without a precision on PostgreSQL (100,000
+    contracts at the largest amount exceed any amount column), text on SQLite as KrwAmount."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(60))
+        return dialect.type_descriptor(Numeric())
+
+
+# The statistics of the public register, kept as the disclosures view goes, so reading them costs
+# the same at 100,000 contracts as at 100: per dimension (total, service_type, method, agency,
+# month — and the contract's set of service ids, "services", from which the statistics by company
+# size and provider type are drawn with the catalogue's current attributes), the contracts counted
+# and their amount. Only counted contracts are in it: public and not rescinded.
+disclosure_statistics = Table(
+    "disclosure_statistics",
+    metadata,
+    Column("dimension", String(16), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("contracts", BigInteger, nullable=False),
+    Column("amount_krw", KrwTotal(), nullable=False),
+)
+
+# Which service types each disclosed contract runs on, one row per service (the disclosures view
+# writes it with the contract's row): what the service-type filter and statistics group by, where
+# the ``service_types`` JSON list cannot be indexed.
+disclosure_services = Table(
+    "disclosure_services",
+    metadata,
+    Column("contract_id", String(36), primary_key=True),
+    Column("service_id", String(36), primary_key=True),
+    Column("service_type", String(16), nullable=False),
+    Index("ix_disclosure_services_type", "service_type", "contract_id"),
 )
 
 # The verifiable log (RFC 9162): one leaf per stored event in global order, and the root of every

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from api.auth import Principal
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
+from api.paging import After, read_page
 from api.schemas.common import CommandResponse
 from api.schemas.contracts import (
     AmendmentRequest,
@@ -35,8 +36,9 @@ from api.schemas.contracts import (
     SlaReportRequest,
     TerminationRequest,
 )
+from application.queries import contracts as queries
+from application.queries.scope import Scope
 from domain import rules
-from domain.actor import Role
 from domain.contract import Contract
 from domain.rules import refuse
 from projections.tables import contracts
@@ -70,21 +72,17 @@ class ContractController(Controller):
     # --- reads ---------------------------------------------------------------------------------
     @get("/", sync_to_thread=True,
          summary="Contracts (an agency: its own; a provider: those it provides; others: all)")
-    def list_contracts(self, request: Req,
-                       limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-                       offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0) -> ContractList:
+    def list_contracts(self, request: Req, after: After = None,
+                       limit: Annotated[int, Parameter(ge=1, le=queries.MAX_LIMIT)] = 50,
+                       ) -> ContractList:
         await_min_position(request)
         principal = request.user
+        scope = Scope.of(principal.role, principal.agency_id, principal.provider_id)
         with runtime_of(request.app.state).db.connect() as conn:
-            rows = [dict(row) for row in conn.execute(
-                select(contracts).order_by(contracts.c.concluded_at.desc(),
-                                           contracts.c.contract_id)).mappings()]
-        if principal.role is Role.AGENCY:
-            rows = [row for row in rows if row["agency_id"] == principal.agency_id]
-        elif principal.role is Role.PROVIDER:
-            rows = [row for row in rows if principal.provider_id in row["provider_ids"]]
-        items = [_summary(row) for row in rows[offset:offset + limit]]
-        return ContractList(total=len(rows), limit=limit, offset=offset, items=items)
+            page = read_page(lambda: queries.contracts_page(conn, scope, after, limit))
+        return ContractList(total=page.total, total_exact=page.total_exact, limit=limit,
+                            next_after=page.next_after,
+                            items=[_summary(row) for row in page.items])
 
     @get("/{contract_id:uuid}", sync_to_thread=True,
          summary="A contract with its whole record")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from api.commands import await_min_position, runtime_of
+from api.paging import After, read_page
 from domain import rules
 from domain.rules import refuse
 from dsledger import ocds
@@ -27,12 +29,19 @@ class OcdsController(Controller):
 
     @get("/releases", sync_to_thread=True,
          summary="A release package: every release of the published procurements, a page at a time")
-    def releases(self, request: Req, limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-                 offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
-        """``limit`` and ``offset`` count procurements (ocids), so a page never splits one."""
+    def releases(self, request: Req, after: After = None,
+                 limit: Annotated[int, Parameter(ge=1, le=100)] = 20) -> dict[str, Any]:
+        """``limit`` counts procurements (ocids), so a page never splits one; ``links.next``
+        carries the ``after`` of the next page."""
         await_min_position(request)
-        return ocds.release_package(runtime_of(request.app.state), str(request.url),
-                                    _base_url(request), limit, offset)
+        base = _base_url(request).rstrip("/")
+
+        def next_uri(cursor: str) -> str:
+            return f"{base}{request.url.path}?{urlencode({'limit': limit, 'after': cursor})}"
+
+        return read_page(lambda: ocds.release_package(
+            runtime_of(request.app.state), str(request.url), _base_url(request), limit, after,
+            next_uri))
 
     @get("/records/{ocid:str}", sync_to_thread=True,
          summary="A record package: one procurement's releases and its compiled release")

@@ -9,10 +9,11 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.auth import Principal
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
+from api.paging import After, read_page
 from api.schemas.common import CommandResponse
 from api.schemas.procurements import (
     AwardRequest,
@@ -37,8 +38,9 @@ from api.schemas.procurements import (
     ServiceRequestBody,
 )
 from api.schemas.services import ReasonRequest
+from application.queries import procurements as queries
+from application.queries.scope import Scope
 from domain import rules
-from domain.actor import Role
 from domain.rules import refuse
 from domain.search import CatalogueEntry
 from projections.catalogue_reader import CatalogueReader
@@ -75,23 +77,17 @@ class ProcurementController(Controller):
     @get("/", sync_to_thread=True,
          summary="Procurements (an agency: its own; operators and auditors: all)")
     def list_procurements(
-        self, request: Req,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+        self, request: Req, after: After = None,
+        limit: Annotated[int, Parameter(ge=1, le=queries.MAX_LIMIT)] = 50,
     ) -> ProcurementList:
         await_min_position(request)
-        where = []
-        if request.user.role is Role.AGENCY:
-            where.append(procurements.c.agency_id == request.user.agency_id)
+        user = request.user
+        scope = Scope.of(user.role, user.agency_id, user.provider_id)
         with runtime_of(request.app.state).db.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(procurements)
-                                 .where(*where)).scalar_one()
-            rows = conn.execute(select(procurements).where(*where)
-                                .order_by(procurements.c.opened_at.desc(),
-                                          procurements.c.procurement_id)
-                                .limit(limit).offset(offset)).mappings()
-            items = [_summary(row) for row in rows]
-        return ProcurementList(total=int(total), limit=limit, offset=offset, items=items)
+            page = read_page(lambda: queries.procurements_page(conn, scope, after, limit))
+        return ProcurementList(total=page.total, total_exact=page.total_exact, limit=limit,
+                               next_after=page.next_after,
+                               items=[_summary(row) for row in page.items])
 
     @get("/{procurement_id:uuid}", sync_to_thread=True,
          summary="A procurement with its whole record")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy import select
 
 from api.auth import Principal
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
+from api.paging import After, read_page
 from api.schemas.common import CommandResponse
 from api.schemas.quality import (
     CloseRequest,
@@ -20,16 +21,19 @@ from api.schemas.quality import (
     DocumentsRequest,
     FindingRequest,
     InspectionEntry,
+    InspectionList,
     ReportEntry,
+    ReportList,
     ReReviewRequest,
     ScheduleRequest,
     SemiannualReportRequest,
 )
+from application.queries import quality as queries
+from application.queries.scope import Scope
 from domain import rules
-from domain.actor import Role
 from domain.quality import QualityInspection
 from domain.rules import refuse
-from projections.tables import inspections, semiannual_reports
+from projections.tables import inspections
 
 Req = Request[Principal, Any, Any]
 InspectionId = FromPath[UUID]
@@ -51,12 +55,15 @@ class InspectionController(Controller):
 
     @get("/", sync_to_thread=True,
          summary="Every quality inspection")
-    def list_inspections(self, request: Req) -> list[InspectionEntry]:
+    def list_inspections(self, request: Req, after: After = None,
+                         limit: Annotated[int, Parameter(ge=1, le=queries.MAX_LIMIT)] = 50,
+                         ) -> InspectionList:
         await_min_position(request)
         with runtime_of(request.app.state).db.connect() as conn:
-            rows = conn.execute(select(inspections).order_by(inspections.c.due,
-                                                             inspections.c.inspection_id))
-            return [InspectionEntry(**dict(row)) for row in rows.mappings()]
+            page = read_page(lambda: queries.inspections_page(conn, after, limit))
+        return InspectionList(total=page.total, total_exact=page.total_exact, limit=limit,
+                              next_after=page.next_after,
+                              items=[InspectionEntry(**row) for row in page.items])
 
     @get("/{inspection_id:uuid}", sync_to_thread=True, summary="One inspection with its record")
     def get_inspection(self, request: Req, inspection_id: InspectionId) -> InspectionEntry:
@@ -135,15 +142,15 @@ class ReportController(Controller):
 
     @get("/", sync_to_thread=True,
          summary="Submitted reports (a provider: its own)")
-    def list_reports(self, request: Req) -> list[ReportEntry]:
+    def list_reports(self, request: Req, after: After = None,
+                     limit: Annotated[int, Parameter(ge=1, le=queries.MAX_LIMIT)] = 50,
+                     ) -> ReportList:
         await_min_position(request)
-        table = semiannual_reports
-        where = []
-        if request.user.role is Role.PROVIDER:
-            where.append(table.c.provider_id == request.user.provider_id)
+        user = request.user
+        scope = Scope.of(user.role, user.agency_id, user.provider_id)
         with runtime_of(request.app.state).db.connect() as conn:
-            rows = conn.execute(select(table).where(*where).order_by(
-                table.c.year, table.c.half, table.c.provider_id)).mappings()
-            entries = [ReportEntry(**{k: row[k] for k in ReportEntry.__struct_fields__})
-                       for row in rows]
-        return entries
+            page = read_page(lambda: queries.reports_page(conn, scope, after, limit))
+        return ReportList(total=page.total, total_exact=page.total_exact, limit=limit,
+                          next_after=page.next_after,
+                          items=[ReportEntry(**{k: row[k] for k in ReportEntry.__struct_fields__})
+                                 for row in page.items])

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
-from sqlalchemy import func, select
 
 from api.auth import Principal
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
 from api.controllers.catalogue import ENTRY_COLUMNS
+from api.paging import After, read_page
 from api.schemas.common import CommandResponse
 from api.schemas.services import (
     CertificationBody,
@@ -24,13 +24,13 @@ from api.schemas.services import (
     ServiceEntry,
     ServiceList,
 )
+from application.queries import services as queries
+from application.queries.scope import Scope
 from domain import rules
-from domain.actor import Role
 from domain.rules import refuse
 from domain.values import CertificationKind
 from projections.catalogue_search import service_row
 from projections.reads import single_statement_reads
-from projections.tables import catalogue_services
 
 ServiceId = FromPath[UUID]
 CertKind = FromPath[CertificationKind]
@@ -49,20 +49,17 @@ class ServiceController(Controller):
     def list_services(
         self,
         request: Req,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+        after: After = None,
+        limit: Annotated[int, Parameter(ge=1, le=queries.MAX_LIMIT)] = 50,
     ) -> ServiceList:
         await_min_position(request)
-        table = catalogue_services
-        where = []
-        if request.user.role is Role.PROVIDER:
-            where.append(table.c.provider_id == request.user.provider_id)
+        user = request.user
+        scope = Scope.of(user.role, user.agency_id, user.provider_id)
         with runtime_of(request.app.state).db.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-            rows = conn.execute(select(table).where(*where)
-                                .order_by(table.c.notice_number).limit(limit).offset(offset))
-            items = [ServiceEntry.from_row(dict(row)) for row in rows.mappings()]
-        return ServiceList(total=int(total), limit=limit, offset=offset, items=items)
+            page = read_page(lambda: queries.services_page(conn, scope, after, limit))
+        return ServiceList(total=page.total, total_exact=page.total_exact, limit=limit,
+                           next_after=page.next_after,
+                           items=[ServiceEntry.from_row(row) for row in page.items])
 
     @get("/{service_id:uuid}", sync_to_thread=True, summary="A catalogue entry in any status")
     def get_service(self, request: Req, service_id: ServiceId) -> ServiceEntry:

@@ -232,7 +232,12 @@ class ContractDetail(msgspec.Struct, frozen=True):
 
 
 class ContractList(msgspec.Struct, frozen=True):
+    """A page of contracts, newest conclusion first. ``next_after`` is the ``after`` of the next
+    page (null: this is the last); ``total`` counts the caller's whole list, exactly when
+    ``total_exact``."""
+
     total: int
+    total_exact: bool
     limit: int
-    offset: int
+    next_after: str | None
     items: list[ContractSummary]

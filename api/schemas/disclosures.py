@@ -34,9 +34,14 @@ class Disclosure(msgspec.Struct, frozen=True):
 
 
 class DisclosureList(msgspec.Struct, frozen=True):
+    """A page of the register, newest registration first. ``next_after`` is the ``after`` of the
+    next page (null: this is the last); ``total`` counts every match, exactly when
+    ``total_exact``."""
+
     total: int
+    total_exact: bool
     limit: int
-    offset: int
+    next_after: str | None
     items: list[Disclosure]
 
 

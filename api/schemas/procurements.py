@@ -268,9 +268,14 @@ class ProcurementDetail(msgspec.Struct, frozen=True):
 
 
 class ProcurementList(msgspec.Struct, frozen=True):
+    """A page of procurements, newest opening first; ``next_after`` is the next page's ``after``
+    (null: the last page); ``total`` counts the caller's whole list, exactly when
+    ``total_exact``."""
+
     total: int
+    total_exact: bool
     limit: int
-    offset: int
+    next_after: str | None
     items: list[ProcurementSummary]
 
 

@@ -108,3 +108,25 @@ class ReportEntry(msgspec.Struct, frozen=True):
     late: bool | None
     contracts: list[dict[str, Any]]
     submitted_at: datetime | None
+
+
+class InspectionList(msgspec.Struct, frozen=True):
+    """A page of inspections, soonest due first; ``next_after`` is the next page's ``after``
+    (null: the last page); ``total`` is exact when ``total_exact``."""
+
+    total: int
+    total_exact: bool
+    limit: int
+    next_after: str | None
+    items: list[InspectionEntry]
+
+
+class ReportList(msgspec.Struct, frozen=True):
+    """A page of semiannual reports by year, half and provider; ``next_after`` is the next page's
+    ``after`` (null: the last page); ``total`` is exact when ``total_exact``."""
+
+    total: int
+    total_exact: bool
+    limit: int
+    next_after: str | None
+    items: list[ReportEntry]

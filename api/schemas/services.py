@@ -133,7 +133,11 @@ class ServiceEntry(msgspec.Struct, frozen=True):
 
 
 class ServiceList(msgspec.Struct, frozen=True):
+    """A page of catalogue entries in notice-number order; ``next_after`` is the next page's
+    ``after`` (null: the last page); ``total`` is exact when ``total_exact``."""
+
     total: int
+    total_exact: bool
     limit: int
-    offset: int
+    next_after: str | None
     items: list[ServiceEntry]

@@ -15,16 +15,17 @@ from litestar.response import Redirect, Template
 from api.commands import runtime_of
 from api.controllers.disclosures import (
     DateParam,
-    DisclosureFilter,
     MethodParam,
     ServiceTypeParam,
     Text,
-    contract_statistics,
     disclosure_of,
-    public_disclosures,
+    statistics_of,
 )
+from api.paging import After, read_page
 from api.web.i18n import Translator, choose_language
-from api.web.rendering import SignedIn, page_url, paging, render, won
+from api.web.rendering import SignedIn, keyset_paging, page_url, render, won
+from application.queries import disclosures as queries
+from application.queries.disclosures import DisclosureFilter
 from domain.values import ServiceType
 
 PAGE_SIZE = 20
@@ -97,13 +98,14 @@ class DisclosurePages(Controller):
         method: MethodParam = None,
         registered_from: DateParam = None,
         registered_to: DateParam = None,
-        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+        after: After = None,
+        start: Annotated[int, QueryParameter(ge=1, le=1_000_000_000)] = 1,
     ) -> Template:
         chosen = DisclosureFilter(agency_id=agency_id, service_type=service_type, method=method,
                                   registered_from=registered_from, registered_to=registered_to)
         with runtime_of(request.app.state).db.connect() as conn:
-            rows = public_disclosures(conn, chosen)
-            statistics = contract_statistics(conn)
+            page = read_page(lambda: queries.disclosures_page(conn, chosen, after, PAGE_SIZE))
+            statistics = statistics_of(queries.contract_statistics(conn))
         t = Translator(choose_language(request)[0])
         charts = [
             bar_chart(t("stats.by_service_type"), [
@@ -112,9 +114,10 @@ class DisclosurePages(Controller):
             bar_chart(t("stats.by_month"), [
                 (b.key, Decimal(b.contracts), str(b.contracts)) for b in statistics.by_month]),
         ]
-        shown = [disclosure_of(row) for row in rows[offset:offset + PAGE_SIZE]]
+        shown = [disclosure_of(row) for row in page.items]
         return render(
             request, principal, "disclosures.html", chosen=chosen, items=shown,
-            total=len(rows), service_types=list(ServiceType), statistics=statistics, charts=charts,
-            **paging(request, offset=offset, shown=len(shown), size=PAGE_SIZE, total=len(rows)),
+            total=page.total, service_types=list(ServiceType), statistics=statistics,
+            charts=charts, **keyset_paging(request, after=after, start=start, shown=len(shown),
+                                           total=page.total, next_after=page.next_after),
         )

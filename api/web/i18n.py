@@ -63,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filter.support_channel": ("기술지원 방식", "Support channels"),
     "paging.previous": ("이전", "Previous"),
     "paging.next": ("다음", "Next"),
+    "paging.first": ("처음", "First"),
     "paging.range": ("{first}–{last} / {total}", "{first}–{last} of {total}"),
     # disclosures
     "disclosures.heading": ("계약정보 공개", "Public contract disclosures"),

@@ -80,6 +80,18 @@ def paging(request: Request[Any, Any, Any], *, offset: int, shown: int, size: in
             "next_url": page_url(request, offset=offset + size) if offset + size < total else None}
 
 
+def keyset_paging(request: Request[Any, Any, Any], *, after: str | None, start: int,
+                  shown: int, total: int, next_after: str | None) -> dict[str, Any]:
+    """The paging line of a list read by cursor: a link to the next page and one back to the
+    first (a cursor only goes forward). ``start`` is where the page begins in the list, carried
+    in the links only to show the range."""
+    return {"first": start if shown else 0, "last": start + shown - 1 if shown else 0,
+            "previous_url": None,
+            "first_url": page_url(request, after=None, start=None) if after else None,
+            "next_url": page_url(request, after=next_after, start=start + shown)
+            if next_after else None}
+
+
 def who(principal: Principal | None, t: Translator) -> str | None:
     if principal is None:
         return None

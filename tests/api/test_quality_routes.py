@@ -57,7 +57,9 @@ def test_only_the_operator_inspects_and_only_providers_report(
             "start": "2025-07-01", "end": "2025-12-31", "amount_krw": "12000000",
             "via_mall": False}]})
     assert response.status_code == 201, response.text
-    mine = client.get("/semiannual-reports", headers=bearer(provider("PRV-1"))).json()
+    mine = client.get("/semiannual-reports", headers=bearer(provider("PRV-1"))).json()["items"]
     assert [(r["year"], r["half"], r["late"]) for r in mine] == [(2025, 2, True)]
-    assert client.get("/semiannual-reports", headers=bearer(provider("PRV-2"))).json() == []
-    assert len(client.get("/semiannual-reports", headers=bearer(AUDITOR)).json()) == 1
+    assert client.get("/semiannual-reports",
+                      headers=bearer(provider("PRV-2"))).json()["items"] == []
+    everyone = client.get("/semiannual-reports", headers=bearer(AUDITOR)).json()
+    assert len(everyone["items"]) == everyone["total"] == 1 and everyone["next_after"] is None
