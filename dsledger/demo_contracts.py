@@ -25,7 +25,15 @@ import msgspec
 
 from domain.actor import KOREA, Actor, CommandContext, Role
 from domain.contract import Contract
-from domain.contract_terms import ContractKind, ContractTerms, Indicator, SlaAnnex, SlaTarget, UnitPrice
+from domain.contract_terms import (
+    ContractKind,
+    ContractTerms,
+    DataExitClause,
+    Indicator,
+    SlaAnnex,
+    SlaTarget,
+    UnitPrice,
+)
 from domain.ledger import Ledger
 from domain.procurement import CandidateScore, Criterion, Evaluation, Procurement, ProcurementMethod, Quote
 from domain.requirements import Budget, BudgetCategory, BudgetItem, BudgetLine, Clause, Requirements
@@ -62,6 +70,12 @@ _QUOTE_SPREAD = (Decimal("1.00"), Decimal("1.07"), Decimal("0.96"), Decimal("1.1
 
 _DATA_RETURN = ("계약 종료 30일 전까지 기관 데이터 전체를 CSV·JSON 등 표준 형식으로 반환하고, 반환 확인 후 "
                 "30일 이내 복구 불가능하게 파기하여 파기 확인서를 제출")
+# The same clause as structured timing (Decree art. 19(6)): the deadlines count from it.
+_DATA_EXIT = DataExitClause(
+    return_method="기관 데이터 전체를 CSV·JSON 등 표준 형식으로 전용 회선(SFTP)을 통해 전달",
+    return_days_before_end=30,
+    destruction_method="복구 불가능한 덮어쓰기(영구 삭제) 후 파기 확인서 제출",
+    destruction_days_after_end=30)
 _LOCK_IN = ("제공자 전용 형식·API에 기관 데이터를 종속시키지 않으며, 계약 종료 시 후속 제공자로의 이관에 "
             "무상 협조")
 
@@ -84,6 +98,7 @@ class DemoProcurement(msgspec.Struct, frozen=True, kw_only=True):
     pricing_model: PricingModel = PricingModel.FLAT
     sla: SlaAnnex | None = None
     data_return_clause: str = _DATA_RETURN
+    data_exit: DataExitClause = _DATA_EXIT
     lock_in_clause: str = _LOCK_IN
     subcontracted_parts: tuple[str, ...] = ()
     over_budget_quote: bool = False
@@ -417,7 +432,7 @@ class _Story:
             total_amount_krw=total, unit_prices=self._unit_prices(winners), sla=demo.sla,
             subcontracted_parts=demo.subcontracted_parts,
             data_return_clause=demo.data_return_clause, lock_in_clause=demo.lock_in_clause,
-            standard_form_used=True, deposit_krw=_round(total / 10))
+            standard_form_used=True, deposit_krw=_round(total / 10), data_exit=demo.data_exit)
 
     def _unit_prices(self, winners: Sequence[CatalogueEntry]) -> tuple[UnitPrice, ...]:
         """The winners' own published plans of the contract's pricing model (a metered fee is a

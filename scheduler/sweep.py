@@ -76,6 +76,8 @@ FIRES: dict[str, Fire] = {
     DeadlineKind.EXPIRY.rule.kind: _contract(lambda c, r: c.expire()),
     DeadlineKind.DATA_DISPOSITION_OVERDUE.rule.kind: _contract(
         lambda c, r: c.mark_data_disposition_overdue()),
+    DeadlineKind.DATA_RETURN_OVERDUE.rule.kind: _contract(
+        lambda c, r: c.mark_data_return_overdue()),
     DeadlineKind.IMPROVEMENT_OVERDUE.rule.kind: _contract(
         lambda c, r: c.mark_improvement_overdue(r["subject"])),
     DeadlineKind.QUOTE_LAPSED.rule.kind: _quote,
