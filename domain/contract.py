@@ -326,6 +326,23 @@ class Contract(LedgerAggregate):
         self._at_risk(service_id=service_id, cause=cause, ground=ground)
         return True
 
+    def notice_business_end(self, service_id: str, cessation_id: str,
+                            business_end: date) -> bool:
+        """A provider of this contract ends the business of ``service_id`` (Decree art. 19(2)):
+        the notice is recorded here, naming the cessation, and the data-exit clock counts from the
+        business end date when that comes first (art. 19(4)). Recorded by the at-risk policy in
+        the provider's command (or the scheduler's second look); False when already recorded."""
+        actor = current_context().actor
+        if actor.role is not Role.SYSTEM:
+            refuse(rules.AUTH_ROLE_FORBIDDEN, role=actor.role.value,
+                   allowed="system (the at-risk policy)")
+        self._service(service_id)
+        if cessation_id in self.cessation_ids or self.status is not ContractStatus.ACTIVE:
+            return False
+        self._business_end_noticed(service_id=service_id, cessation_id=cessation_id,
+                                   business_end=business_end)
+        return True
+
     # --- ⑨ end -------------------------------------------------------------------------------
     def send_end_notice(self, notice: EndNotice) -> None:
         provider_id = _acting_provider(self.provider_ids)
@@ -748,6 +765,13 @@ class Contract(LedgerAggregate):
     @event("DataDispositionOverdue")
     def _data_disposition_overdue(self) -> None:
         self.disposition_overdue = True
+
+    @event("BusinessEndNoticed")
+    def _business_end_noticed(self, service_id: str, cessation_id: str,
+                              business_end: date) -> None:
+        self.cessation_ids = (*self.cessation_ids, cessation_id)
+        self.business_end = (business_end if self.business_end is None
+                             else min(self.business_end, business_end))
 
     @event("DataReturnOverdue")
     def _data_return_overdue(self, provider_ids: list[str]) -> None:

@@ -72,6 +72,11 @@ class DeadlineKind(enum.Enum):
         "DataDispositionOverdue on the contract when the data's destruction is not confirmed",
         "시행령 제19조제1항제3호·제2항제4호·제5항: 종료일까지 반환받지 않은 정보는 파기되므로 종료일까지 "
         "파기, 계약에 정한 시기가 있으면 그때까지(제6항)")
+    BUSINESS_END = DeadlineRule(
+        "business_end", Counting.CALENDAR,
+        "Enforcement Decree art. 19(2): the business end date the provider noticed",
+        "BusinessEnded on the service on the end date: it leaves search, quoting and conclusion",
+        "시행령 제19조제2항: 제공자가 통지한 사업 종료일")
     IMPROVEMENT_OVERDUE = DeadlineRule(
         "improvement_overdue", Counting.CALENDAR,
         "Guideline ⑧: the improvement deadline the agency set",

@@ -114,6 +114,17 @@ class DeadlineView(View):
     def _DigitalService_SelectionCancelled(self, w: _Writer) -> None:
         w.void_pending()
 
+    def _DigitalService_BusinessCessationNoticed(self, w: _Writer) -> None:
+        cessation = w.event.cessation
+        w.add(DeadlineKind.BUSINESS_END, "service", cessation.cessation_id, cessation.end_date,
+              {"cessation_id": cessation.cessation_id, "scope": cessation.scope.value})
+
+    def _DigitalService_BusinessEnded(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.BUSINESS_END, w.aggregate_id, w.event.cessation_id),
+                 "fired")
+        # A service no longer provided has no inspection, certificate or validity to keep.
+        w.void_pending()
+
     # --- quality inspections -----------------------------------------------------------------
     def _QualityInspection_Scheduled(self, w: _Writer) -> None:
         e = w.event
@@ -251,6 +262,30 @@ class DeadlineView(View):
 
     def _Contract_Rescinded(self, w: _Writer) -> None:
         self._ended(w, _day(w.event), expired=False)
+
+    def _Contract_BusinessEndNoticed(self, w: _Writer) -> None:
+        """A provider of the contract ends its business (Decree art. 19(2)): the data-exit clock
+        counts from that date if it comes first, and the contract gets its own return deadline
+        before it (art. 19(4)), which the agency sees on its board now, so it can ask in time."""
+        e = w.event
+        key = deadline_id(DeadlineKind.EXPIRY, w.aggregate_id)
+        clock = self._exit(w)
+        earlier = clock["business_end"]
+        business_end = (e.business_end if earlier is None
+                        else min(e.business_end, date.fromisoformat(earlier)))
+        clock = {**clock, "business_end": business_end.isoformat()}
+        expiry = w.get(key)
+        end = business_end
+        if expiry is not None:
+            w.update(key, detail=clock)
+            end = min(end, expiry["fires_on"] - timedelta(days=1))  # the contract's own end
+        due = data_return_overdue_on(end, clock["return_days"])
+        w.move(DeadlineKind.DATA_RETURN_OVERDUE, due)
+        basis, basis_ko = (agreed_return_basis(clock["return_days"]) if clock["agreed"]
+                           else STATUTORY_RETURN_BASIS)
+        w.add(DeadlineKind.DATA_RETURN_OVERDUE, "contract", "", due,
+              {"providers": clock["providers"], "returned": [], "basis": basis,
+               "basis_ko": basis_ko, "cessation_id": e.cessation_id})
 
     def _Contract_DataReturnRequested(self, w: _Writer) -> None:
         due = getattr(w.event, "due", None)

@@ -91,6 +91,8 @@ FIRES: dict[str, Fire] = {
                                     row["detail"]["number"])),
     DeadlineKind.SELECTION_VALIDITY.rule.kind: lambda ledger, context, row: (
         ledger.expire_service_validity(context, UUID(row["aggregate_id"]))),
+    DeadlineKind.BUSINESS_END.rule.kind: lambda ledger, context, row: (
+        ledger.end_business(context, UUID(row["aggregate_id"]))),
     DeadlineKind.SEMIANNUAL_REPORT.rule.kind: lambda ledger, context, row: (
         ledger.mark_report_overdue(context, row["aggregate_id"], row["detail"]["year"],
                                    row["detail"]["half"])),

@@ -37,6 +37,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # catalogue
     "catalogue.heading": ("디지털서비스 찾기 — {page}", "Find a digital service — {page}"),
     "catalogue.pages": ("검색 화면", "Search pages"),
+    "catalogue.cessation": ("사업 종료 예정({end}): {business}", "Business ending on {end}: {business}"),
     "catalogue.keywords": ("검색어", "Keywords"),
     "catalogue.search": ("검색", "Search"),
     "catalogue.reset": ("조건 초기화", "Clear filters"),
@@ -171,6 +172,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deadline.expiry": ("계약 만료", "Contract expiry"),
     "deadline.data_disposition_overdue": ("데이터 파기 확인 기한", "Data destruction"),
     "deadline.data_return_overdue": ("데이터 반환 기한", "Data return"),
+    "deadline.business_end": ("제공자 사업 종료일", "Provider's business end"),
     "deadline.improvement_overdue": ("개선 요구 이행 기한", "Improvement deadline"),
     "deadline.quote_lapsed": ("견적 유효기간", "Quote validity"),
     "deadline.regular_inspection": ("정기 품질 점검", "Regular quality inspection"),
@@ -213,6 +215,8 @@ EVENT_LABELS_KO: dict[str, str] = {
     "ImprovementConfirmed": "개선 확인",
     "PenaltyClaimed": "위약금 청구",
     "AtRisk": "이행 위험",
+    "BusinessEndNoticed": "제공자 사업 종료 통지",
+    "DataReturnOverdue": "반환 기한 경과",
     "EndNoticeSent": "종료 통지",
     "Rescinded": "계약 해제",
     "Terminated": "계약 해지",
@@ -227,7 +231,6 @@ EVENT_LABELS_KO: dict[str, str] = {
     "DisclosureOverdue": "등록 기한 경과",
     "EndNoticeOverdue": "종료 통지 기한 경과",
     "DataDispositionOverdue": "파기 기한 경과",
-    "DataReturnOverdue": "반환 기한 경과",
     "ImprovementOverdue": "개선 기한 경과",
     "DeadlineVoided": "기한 해당 없음(무효)",
 }
