@@ -167,3 +167,21 @@ def test_a_return_asked_for_on_the_end_date_has_no_clock_left(
         assert conn.execute(select(deadlines).where(
             deadlines.c.deadline_id == f"data_return_overdue:{contract}:")).first() is None
     assert isinstance(load(runtime, contract), Contract)
+
+
+def test_5_destruction_is_recorded_with_its_irrecoverable_method_and_certificate(
+    runtime: Runtime, reader: CatalogueReader, catalogue: dict[str, str]
+) -> None:
+    """⑤ 정보의 복원이 불가능한 방법으로 영구 삭제하여야 한다: a destruction names how it was made
+    irrecoverable and the certificate proving it; neither may be left blank."""
+    contract = conclude(runtime, reader, catalogue, CLAUSE)
+    act(runtime, agency_on(date(2027, 1, 1)), contract, lambda c: c.expire())
+    for method, certificate in (("  ", "파기확인서-1"), ("복구 불가능한 덮어쓰기", " ")):
+        with pytest.raises(RuleViolation) as caught:
+            act(runtime, provider_on("PRV-HANEUL", date(2027, 1, 2)), contract,
+                lambda c, m=method, r=certificate: c.confirm_data_destroyed(m, r))
+        assert caught.value.rule is rules.CONTRACT_TEXT_REQUIRED
+    for provider_id in ("PRV-HANEUL", "PRV-IEUM"):
+        act(runtime, provider_on(provider_id, date(2027, 1, 5)), contract,
+            lambda c: c.confirm_data_destroyed("복구 불가능한 덮어쓰기(3회)", "파기확인서-7"))
+    assert row(runtime, "data_disposition_overdue", contract)["state"] == "met"
