@@ -192,6 +192,9 @@ POLICY: Mapping[str, Access] = {
         _OPERATOR,
     "POST /services/{service_id:uuid}/suspension": _OPERATOR,
     "POST /services/{service_id:uuid}/reinstatement": _OPERATOR,
+    # Decree art. 19(2): the provider ends its own business (the domain checks that the other
+    # services the body names are the same provider's); the operator may record it on its behalf.
+    "POST /services/{service_id:uuid}/cessation": allow(OPERATOR, provider=SERVICE_PROVIDER),
     "POST /services/{service_id:uuid}/selection-cancellation": _OPERATOR,
     "POST /services/{service_id:uuid}/validity-expiry": _OPERATOR,
     # --- procurements ① to ⑤ ---------------------------------------------------------------------

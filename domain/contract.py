@@ -36,6 +36,7 @@ from domain.contract_terms import (
 )
 from domain.deadlines import (
     data_disposition_overdue_on,
+    data_return_overdue_on,
     disclosure_overdue_on,
     disclosure_reminder_on,
     end_notice_overdue_on,
@@ -136,6 +137,13 @@ def validate_terms(terms: ContractTerms) -> None:
 
 
 class Contract(LedgerAggregate):
+    # State added after contracts were first recorded: class-level defaults, so a contract
+    # restored from an older snapshot (which lacks these attributes) reads them as "none yet".
+    return_overdue: bool = False
+    business_end: date | None = None
+    """The earliest business end date a provider of this contract noticed (Decree art. 19(2))."""
+    cessation_ids: tuple[str, ...] = ()
+
     @staticmethod
     def create_id(origin: str) -> UUID:
         return contract_id_for(origin)
@@ -318,6 +326,23 @@ class Contract(LedgerAggregate):
         self._at_risk(service_id=service_id, cause=cause, ground=ground)
         return True
 
+    def notice_business_end(self, service_id: str, cessation_id: str,
+                            business_end: date) -> bool:
+        """A provider of this contract ends the business of ``service_id`` (Decree art. 19(2)):
+        the notice is recorded here, naming the cessation, and the data-exit clock counts from the
+        business end date when that comes first (art. 19(4)). Recorded by the at-risk policy in
+        the provider's command (or the scheduler's second look); False when already recorded."""
+        actor = current_context().actor
+        if actor.role is not Role.SYSTEM:
+            refuse(rules.AUTH_ROLE_FORBIDDEN, role=actor.role.value,
+                   allowed="system (the at-risk policy)")
+        self._service(service_id)
+        if cessation_id in self.cessation_ids or self.status is not ContractStatus.ACTIVE:
+            return False
+        self._business_end_noticed(service_id=service_id, cessation_id=cessation_id,
+                                   business_end=business_end)
+        return True
+
     # --- ⑨ end -------------------------------------------------------------------------------
     def send_end_notice(self, notice: EndNotice) -> None:
         provider_id = _acting_provider(self.provider_ids)
@@ -419,7 +444,12 @@ class Contract(LedgerAggregate):
         require(bool(form.strip()), rules.CONTRACT_TEXT_REQUIRED, "form", name="form")
         require(not self.return_requested, rules.DATA_DISPOSITION_ORDER, "form",
                 problem="its return was already requested", problem_ko="이미 반환을 요청했습니다")
-        self._data_return_requested(form=form.strip())
+        due = data_return_overdue_on(self.exit_end, self.exit_days[0])
+        # The return is owed before ``due`` (Decree art. 19(4), or the agreed clause, (6)); a
+        # request made on or after that day has no clock left to run (the data is due to be
+        # destroyed), so it records no due day and no return deadline follows it.
+        self._data_return_requested(form=form.strip(),
+                                    due=due if current_context().today < due else None)
 
     def confirm_data_returned(self, usable_form: str, note: str) -> None:
         provider_id = _acting_provider(self.provider_ids)
@@ -492,8 +522,22 @@ class Contract(LedgerAggregate):
         ended = self.ended_on
         self._require_deadline(
             ended is not None and not self.disposition_confirmed and not self.disposition_overdue
-            and self._today() >= data_disposition_overdue_on(ended), "data_disposition_overdue")
+            and self._today() >= data_disposition_overdue_on(min(ended, self.exit_end),
+                                                             self.exit_days[1]),
+            "data_disposition_overdue")
         self._data_disposition_overdue()
+
+    def mark_data_return_overdue(self) -> None:
+        """Decree art. 19(4): data asked back is returned before the end date (or the day the
+        contract agreed, (6)); recorded once, naming the providers that had not returned it."""
+        require_system()
+        missing = [p for p in self.provider_ids if p not in self.returned_by]
+        self._require_deadline(
+            self.return_requested and bool(missing) and not self.return_overdue
+            and self.status is not ContractStatus.CLOSED
+            and self._today() >= data_return_overdue_on(self.exit_end, self.exit_days[0]),
+            "data_return_overdue")
+        self._data_return_overdue(provider_ids=missing)
 
     def mark_improvement_overdue(self, breach_ref: str) -> None:
         require_system()
@@ -529,6 +573,23 @@ class Contract(LedgerAggregate):
     @property
     def end_date(self) -> date:
         return self.terminated_effective or self.terms.end
+
+    @property
+    def exit_end(self) -> date:
+        """The end date the data-exit clock counts from: the contract's end (or the day it was
+        terminated or rescinded), or a provider's business end date if that comes first (Decree
+        art. 19(4): "before the contract or business end date")."""
+        end = self.ended_on or self.end_date
+        return min(end, self.business_end) if self.business_end is not None else end
+
+    @property
+    def exit_days(self) -> tuple[int, int]:
+        """(days before the end the return is due, days after it the destruction is due): the
+        contract's data-exit clause (art. 19(6)), or the Decree's own default (0, 0)."""
+        clause = self.terms.data_exit
+        if clause is None:
+            return 0, 0
+        return clause.return_days_before_end, clause.destruction_days_after_end
 
     @property
     def disposition_confirmed(self) -> bool:
@@ -668,7 +729,9 @@ class Contract(LedgerAggregate):
         self.follow_up = follow_up
 
     @event("DataReturnRequested")
-    def _data_return_requested(self, form: str) -> None:
+    def _data_return_requested(self, form: str, due: date | None = None) -> None:
+        # ``due``: the first day the return is late, as counted when asked (None in events
+        # recorded before the data-exit clock, and for a request made too late to have one).
         self.return_requested = True
 
     @event("DataReturned")
@@ -702,6 +765,17 @@ class Contract(LedgerAggregate):
     @event("DataDispositionOverdue")
     def _data_disposition_overdue(self) -> None:
         self.disposition_overdue = True
+
+    @event("BusinessEndNoticed")
+    def _business_end_noticed(self, service_id: str, cessation_id: str,
+                              business_end: date) -> None:
+        self.cessation_ids = (*self.cessation_ids, cessation_id)
+        self.business_end = (business_end if self.business_end is None
+                             else min(self.business_end, business_end))
+
+    @event("DataReturnOverdue")
+    def _data_return_overdue(self, provider_ids: list[str]) -> None:
+        self.return_overdue = True
 
     @event("ImprovementOverdue")
     def _improvement_overdue(self, breach_ref: str) -> None:

@@ -96,6 +96,38 @@ class ContractedService(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
                      default=bounds.ID_LENGTH)
 
 
+# Bounds of an agreed data-exit timing. The return is never agreed later than the end date: Decree
+# art. 19(4) binds every provider to return the data *before* the contract or business end date,
+# and art. 19(6) lets a public body's contract set how early (the interior ministry's standard),
+# not suspend (4). Half a year earlier is already a migration plan, not a return clause.
+MAX_RETURN_DAYS_BEFORE_END = 180
+# Destruction follows the end date (art. 19(1)3, (2)4); a contract may give the provider time to
+# destroy and certify it. Beyond a quarter the agency's data outlives the contract by more than
+# any standard form allows for, so a larger figure is a typing error.
+MAX_DESTRUCTION_DAYS_AFTER_END = 90
+
+
+class DataExitClause(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """How and when the agency's data leaves the provider, as the contract agreed it (Decree art.
+    19(6): a public body's contract sets the return and destruction method and timing).
+
+    ``return_days_before_end``: data asked back is returned before (end − N days); 0 is the
+    Decree's own "before the end date" (art. 19(4)). ``destruction_days_after_end``: data not asked
+    back (or once returned) is destroyed within N days after the end date; 0: by the end date."""
+
+    return_method: str
+    return_days_before_end: int = 0
+    destruction_method: str
+    destruction_days_after_end: int = 0
+
+    def __post_init__(self) -> None:
+        bounds.texts(self)
+        bounds.count(self.return_days_before_end, "return_days_before_end",
+                     MAX_RETURN_DAYS_BEFORE_END, "days")
+        bounds.count(self.destruction_days_after_end, "destruction_days_after_end",
+                     MAX_DESTRUCTION_DAYS_AFTER_END, "days")
+
+
 class ContractTerms(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     kind: ContractKind = ContractKind.SINGLE_YEAR
     start: date
@@ -109,6 +141,9 @@ class ContractTerms(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     lock_in_clause: str
     standard_form_used: bool
     deposit_krw: Decimal = Decimal(0)
+    data_exit: DataExitClause | None = None
+    """The agreed return and destruction timing (art. 19(6)); None: the Decree's own default
+    (contracts concluded before this field existed decode with None)."""
 
     def __post_init__(self) -> None:
         bounds.texts(self, {"subcontracted_parts": bounds.LINE_LENGTH})

@@ -56,11 +56,27 @@ class DeadlineKind(enum.Enum):
         "The contract's end date (guideline ⑨ 계약 만료)",
         "Expired on the contract, the day after its end date",
         "계약 종료일(지침 ⑨ 계약 만료)")
+    DATA_RETURN_OVERDUE = DeadlineRule(
+        "data_return_overdue", Counting.CALENDAR,
+        "Enforcement Decree art. 19(4): data asked back is returned before the contract or "
+        "business end date, or before the day the contract's data-exit clause agreed (art. 19(6))",
+        "DataReturnOverdue on the contract, on the end date (or the agreed day) when a provider "
+        "has not returned the data asked back",
+        "시행령 제19조제4항: 요청받은 이용자 정보는 계약·사업 종료일 전까지(계약에 정한 시기가 있으면 "
+        "그때까지, 제6항) 반환")
     DATA_DISPOSITION_OVERDUE = DeadlineRule(
         "data_disposition_overdue", Counting.BUSINESS,
-        "Enforcement Decree art. 19(4)-(5); dsledger allows 30 days after the end to confirm",
+        "Enforcement Decree art. 19(1)3, (2)4, (5): data not taken back by the end date is "
+        "destroyed, so destruction is due by the end date; a contract's data-exit clause may "
+        "agree up to N days after it (art. 19(6); a period counted forward, Civil Act art. 161)",
         "DataDispositionOverdue on the contract when the data's destruction is not confirmed",
-        "시행령 제19조제4항·제5항: dsledger는 종료 후 30일 안에 확인을 요구")
+        "시행령 제19조제1항제3호·제2항제4호·제5항: 종료일까지 반환받지 않은 정보는 파기되므로 종료일까지 "
+        "파기, 계약에 정한 시기가 있으면 그때까지(제6항)")
+    BUSINESS_END = DeadlineRule(
+        "business_end", Counting.CALENDAR,
+        "Enforcement Decree art. 19(2): the business end date the provider noticed",
+        "BusinessEnded on the service on the end date: it leaves search, quoting and conclusion",
+        "시행령 제19조제2항: 제공자가 통지한 사업 종료일")
     IMPROVEMENT_OVERDUE = DeadlineRule(
         "improvement_overdue", Counting.CALENDAR,
         "Guideline ⑧: the improvement deadline the agency set",
@@ -143,8 +159,44 @@ def end_notice_overdue_on(end: date) -> date:
     return day_after(end - timedelta(days=30))
 
 
-def data_disposition_overdue_on(ended: date) -> date:
-    return day_after(last_business_day_on_or_after(ended + timedelta(days=30)))
+# Where each data-exit deadline comes from, shown with the deadline (the obligations board) so an
+# agency sees whether its own contract or the Decree set the day.
+STATUTORY_RETURN_BASIS = (
+    "Decree art. 19(4): before the end date (no data-exit clause agreed)",
+    "시행령 제19조제4항: 종료일 전까지(계약에 정한 시기 없음)")
+STATUTORY_DESTRUCTION_BASIS = (
+    "Decree art. 19(1)3, (2)4: data not taken back by the end date is destroyed; the Decree sets "
+    "no later day, so by the end date (no data-exit clause agreed)",
+    "시행령 제19조제1항제3호·제2항제4호: 종료일까지 반환받지 않은 정보는 파기되며 그 이후 기한을 정하지 "
+    "않으므로 종료일까지(계약에 정한 시기 없음)")
+
+
+def agreed_return_basis(days_before_end: int) -> tuple[str, str]:
+    return (f"Decree art. 19(6): the contract's data-exit clause, returned {days_before_end} "
+            "day(s) before the end date at the latest (art. 19(4): before the end date)",
+            f"시행령 제19조제6항: 계약의 반환 조항, 종료일 {days_before_end}일 전까지 반환(제4항)")
+
+
+def agreed_destruction_basis(days_after_end: int) -> tuple[str, str]:
+    return (f"Decree art. 19(6): the contract's data-exit clause, destroyed within "
+            f"{days_after_end} day(s) after the end date (art. 19(5): irrecoverably)",
+            f"시행령 제19조제6항: 계약의 파기 조항, 종료일 후 {days_after_end}일 이내 파기(제5항)")
+
+
+def data_return_overdue_on(end: date, days_before_end: int = 0) -> date:
+    """The first day a return asked for is late: the end date itself under art. 19(4) ("before the
+    end date"), or ``days_before_end`` earlier where the contract agreed so (art. 19(6)); counted
+    backwards from a fixed date, so calendar days."""
+    return end - timedelta(days=days_before_end)
+
+
+def data_disposition_overdue_on(end: date, days_after_end: int = 0) -> date:
+    """The first day the destruction is late: the day after the end date under the Decree (data
+    not taken back by the end date is destroyed), or after ``days_after_end`` days agreed in the
+    contract, a period counted forward (rolled to a business day, Civil Act art. 161)."""
+    if days_after_end == 0:
+        return day_after(end)
+    return day_after(last_business_day_on_or_after(end + timedelta(days=days_after_end)))
 
 
 def report_overdue_on(year: int, half: int) -> date:

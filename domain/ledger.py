@@ -9,7 +9,7 @@ save, and report where in the global sequence the change landed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +35,7 @@ from domain.contract_terms import (
     ContractKind,
     ContractStatus,
     ContractTerms,
+    DataExitClause,
     EndNotice,
     FollowUp,
     Incident,
@@ -83,7 +84,14 @@ from domain.requirements import (
 )
 from domain.rules import Rule, RuleViolation, refuse
 from domain.search import Catalogue, CatalogueEntry, SearchConditions, SearchPage
-from domain.service import DigitalService, FieldChange, InnovationDesignation, service_id_for
+from domain.service import (
+    BusinessCessation,
+    CessationScope,
+    DigitalService,
+    FieldChange,
+    InnovationDesignation,
+    service_id_for,
+)
 from domain.transcoding import register_value_types
 from domain.values import (
     Certification,
@@ -109,13 +117,15 @@ STORED_ENUMS = (
     ProcurementStatus, CommunicationChannel, BudgetItem, BudgetCategory, ContractKind,
     ContractStatus, Indicator, TerminationGround, NoticeChannel, FollowUp, InspectionKind,
     ContinuousTrigger, InspectionDocument, InspectionCriterion, InspectionOutcome,
+    CessationScope,
 )
 STORED_STRUCTS: tuple[type[msgspec.Struct], ...] = (
     Actor, ServiceProfile, PricePlan, ResellerPartnership, Certification, FieldChange,
     InnovationDesignation, SearchConditions, CatalogueEntry, RecordedSearch, QuoteRequest, Quote,
     Criterion, CandidateScore, Evaluation, Exclusion, Budget, BudgetLine, Requirements,
     SlaMinimums, ContractedService, ContractTerms, UnitPrice, SlaAnnex, SlaTarget, SlaFigures,
-    Incident, Breach, EndNotice, Amendment, Settlement, ReportedContract,
+    Incident, Breach, EndNotice, Amendment, Settlement, ReportedContract, BusinessCessation,
+    DataExitClause,
     # Held in aggregate state only, so stored in snapshots but never in an event.
     CorrectiveAction,
 )
@@ -443,6 +453,77 @@ class Ledger(Application[UUID]):
                                  position=result.position)
         return result
 
+    def notice_business_cessation(self, context: CommandContext, service_ids: Sequence[UUID],
+                                  cessation: BusinessCessation,
+                                  expected_version: int | None = None) -> CommandResult:
+        """Decree art. 19(2): a provider ends all or part of its business. Each affected service
+        records the cessation (one event each, the first one held and answered for); every active
+        contract on them that the contracts view knows records the notice naming the cessation and
+        is put at risk, in the same transaction (the at-risk policy, recorded by its own system
+        actor under the command's correlation id). A contract the view did not know yet gets both
+        from the scheduler's second look (scheduler/at_risk.py)."""
+        first, *others = list(dict.fromkeys(service_ids))
+        policy = CommandContext(actor=AT_RISK_POLICY, at=context.at,
+                                correlation_id=context.correlation_id)
+
+        def once(trust_cache: bool) -> CommandResult:
+            with self._holding(DigitalService, first, expected_version,
+                               trust_cache=trust_cache) as held:
+                # The other services are loaded, not held: a concurrent change to one of them
+                # makes the save conflict and the command is refused, never half recorded.
+                services = [held, *(self._service_for_cessation(other) for other in others)]
+                with acting(context):
+                    for service in services:
+                        if service.profile.provider_id != held.profile.provider_id:
+                            refuse(rules.CESSATION_SERVICES, "service_ids",
+                                   service_id=str(service.id),
+                                   provider_id=held.profile.provider_id)
+                        service.notice_business_cessation(cessation)
+                contracts = self._cessation_contracts(policy, services, cessation)
+                result = self._save_held(*services, *contracts, held=held)
+            return result
+
+        return _decided(once)
+
+    def _service_for_cessation(self, service_id: UUID) -> DigitalService:
+        try:
+            return self.load(DigitalService, service_id)
+        except RuleViolation:
+            refuse(rules.CESSATION_SERVICES, "service_ids", service_id=str(service_id),
+                   provider_id="?")
+
+    def _cessation_contracts(self, policy: CommandContext, services: Sequence[DigitalService],
+                             cessation: BusinessCessation) -> list[Contract]:
+        changed: dict[UUID, Contract] = {}
+        if self.contract_index is None:
+            return []
+        with acting(policy):
+            for service in services:
+                for contract_id in self.contract_index.active_contracts_on(str(service.id)):
+                    contract = changed.get(contract_id) or self.load(Contract, contract_id)
+                    if self._cessation_on_contract(contract, service.id, cessation):
+                        changed[contract_id] = contract
+        return list(changed.values())
+
+    @staticmethod
+    def _cessation_on_contract(contract: Contract, service_id: UUID,
+                               cessation: BusinessCessation) -> bool:
+        """The notice and the risk on one contract; True if anything was recorded. The ground is
+        the guideline's "파산 등으로 더 이상 서비스를 제공할 수 없다고 판단되는 경우" (⑨ 해지 예시
+        ①): the provider itself says it will no longer provide the service."""
+        noticed = contract.notice_business_end(str(service_id), cessation.cessation_id,
+                                               cessation.end_date)
+        risked = contract.mark_at_risk(str(service_id),
+                                       cessation_cause(service_id, cessation.cessation_id),
+                                       TerminationGround.BANKRUPTCY)
+        return noticed or risked
+
+    def end_business(self, context: CommandContext, service_id: UUID) -> CommandResult:
+        """The scheduler on the business end date: the service leaves search, quoting and
+        conclusion (BusinessEnded)."""
+        return self._change(context, DigitalService, service_id,
+                            lambda service: service.end_business())
+
     def missed_risks(self, context: CommandContext, contract_id: UUID,
                      service_id: UUID) -> CommandResult | None:
         """The at-risk policy's second look at one contract on one service: the causes the
@@ -451,10 +532,13 @@ class Ledger(Application[UUID]):
         None when it lacks none (or is no longer active). The scheduler asks this of contracts the
         contracts view did not yet know of when the service's command consulted it."""
         causes = self.standing_risks(service_id)
+        cessation = self.load(DigitalService, service_id).cessation
         with self._holding(Contract, contract_id, trust_cache=False) as contract:
             with acting(context):
                 for cause, ground in causes:
                     contract.mark_at_risk(str(service_id), cause, ground)
+                if cessation is not None:
+                    self._cessation_on_contract(contract, service_id, cessation)
             if not contract.pending_events:
                 return None
             return self._save_held(contract, held=contract)
@@ -795,6 +879,16 @@ def _contracted(service: DigitalService) -> ContractedService:
 
 # The topics the events of ``@event("Suspended")`` and ``@event("SelectionCancelled")`` are stored
 # under (the classes the decorator makes are not visible to a type checker).
+AT_RISK_POLICY = Actor(principal_id="dsledger-at-risk-policy", role=Role.SYSTEM)
+"""Who records what the at-risk policy records in another principal's command (a provider's
+cessation): the contracts are not the provider's to change."""
+
+
+def cessation_cause(service_id: UUID, cessation_id: str) -> str:
+    """One cause id per service and cessation, the same from the command and the second look."""
+    return f"{service_id}:cessation:{cessation_id}"
+
+
 _SUSPENDED = f"{get_topic(DigitalService)}.Suspended"
 _CANCELLED = f"{get_topic(DigitalService)}.SelectionCancelled"
 

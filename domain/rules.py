@@ -635,6 +635,42 @@ CONTRACT_NOT_DISPOSED = _rule(
     _DECREE_19 + "; " + _GUIDE_9,
 )
 
+# Business cessation and the data-exit clock (issue 20; Decree art. 19(2)-(6)): kept together.
+_DECREE_19_2 = _DECREE_19 + "(2) (사업 종료 30일 전까지 통지·게시)"
+CESSATION_ITEMS = _rule(
+    "cessation.items", Outcome.INVALID,
+    "A business cessation notice states {item}: what business ends and why, the end date, the "
+    "right to ask for the data back, that data not taken back by the end date is destroyed, the "
+    "return method and procedure, the responsible department and contact, at least one channel "
+    "(phone, mobile, post, e-mail, SMS) and the website page where it is posted until the end "
+    "date.",
+    "사업 종료 통지에는 {item} 항목이 있어야 합니다: 종료하려는 사업의 내용 및 사유, 사업 종료일, "
+    "반환 요구 가능 사실, 미반환 시 파기 사실, 반환 방법 및 절차, 담당부서 및 연락처, 하나 이상의 통지 "
+    "방법(전화·휴대전화·우편·전자우편·문자메시지)과 종료일까지 게시하는 홈페이지.",
+    _DECREE_19 + "(2), (3)",
+)
+CESSATION_LATE = _rule(
+    "cessation.late", Outcome.CONFLICT,
+    "A business cessation is notified at least 30 days before the business end date ({end}); "
+    "on {today} it is too late.",
+    "사업 종료는 사업 종료일({end}) 30일 전까지 통지해야 합니다. {today}은(는) 기한이 지났습니다.",
+    _DECREE_19_2,
+)
+CESSATION_ALREADY_NOTICED = _rule(
+    "cessation.already-noticed", Outcome.CONFLICT,
+    "The service {service_id} already has a business cessation noticed, ending on {end}.",
+    "서비스 {service_id}에는 이미 {end}에 끝나는 사업 종료가 통지되었습니다.",
+    _DECREE_19_2,
+)
+CESSATION_SERVICES = _rule(
+    "cessation.services", Outcome.INVALID,
+    "A cessation names services of one provider, each registered and still open; {service_id} "
+    "is not one of {provider_id}'s open services.",
+    "사업 종료는 한 제공자의 등록된(취소·만료되지 않은) 서비스만 지정할 수 있습니다. {service_id}은(는) "
+    "{provider_id}의 서비스가 아닙니다.",
+    _DECREE_19_2,
+)
+
 # Rules that close gaps found on a running ledger (issue 15): kept together in this block.
 _GUIDE_4_CENTRAL = (
     "Guideline step ④ procurement method: a delivery request only for services listed in the "

@@ -8,7 +8,7 @@ cancelled or its validity expires (SPEC §1; Notice arts. 4-8).
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -16,18 +16,22 @@ import msgspec
 from eventsourcing.domain import event
 
 from domain import bounds, rules
-from domain.actor import current_context
-from domain.aggregate import LedgerAggregate
+from domain.actor import Role, current_context
+from domain.aggregate import LedgerAggregate, require_system
+from domain.contract_terms import NoticeChannel
 from domain.rules import refuse, require
 from domain.values import (
     Certification,
     CertificationKind,
+    LabelledEnum,
     PricingModel,
     ProviderType,
     ServiceProfile,
     ServiceStatus,
     ServiceType,
 )
+
+CESSATION_NOTICE_DAYS = 30  # Decree art. 19(2): at least 30 days before the business end date
 
 SERVICE_NAMESPACE = UUID("6b604e2a-2b5f-4f30-9d5e-000000000001")
 
@@ -49,6 +53,48 @@ class InnovationDesignation(msgspec.Struct, frozen=True, forbid_unknown_fields=T
         bounds.texts(self, default=bounds.ID_LENGTH)
 
 
+class CessationScope(LabelledEnum):
+    ALL = "all"  # 사업의 전부
+    PART = "part"  # 사업의 일부
+
+
+class BusinessCessation(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A provider ending all or part of its business (Decree art. 19(2)): the six items it tells
+    every user, the channels it uses ((3)) and the website page where it keeps them posted until
+    the end date. Recorded on each affected service under one ``cessation_id``."""
+
+    cessation_id: str
+    scope: CessationScope
+    business: str
+    """1. What business ends (종료하려는 사업의 내용)…"""
+    reason: str
+    """1. …and why (그 사유)."""
+    end_date: date
+    """2. The business end date (사업 종료일)."""
+    return_right: str
+    """3. That users may ask for their data back."""
+    destruction_notice: str
+    """4. That data not taken back by the end date is destroyed."""
+    return_method: str
+    """5. How and by what procedure the data is returned."""
+    contact: str
+    """6. The responsible department and how to reach it."""
+    channels: frozenset[NoticeChannel]
+    posted_at: str
+    """The page of the provider's website where the notice stays posted until the end date."""
+
+    def __post_init__(self) -> None:
+        bounds.texts(self, {"cessation_id": bounds.ID_LENGTH, "posted_at": bounds.LINE_LENGTH})
+
+    def missing_item(self) -> str | None:
+        """The first of the Decree's items left blank, or None."""
+        for name in ("business", "reason", "return_right", "destruction_notice",
+                     "return_method", "contact", "posted_at"):
+            if not getattr(self, name).strip():
+                return name
+        return None if self.channels else "channels"
+
+
 def service_id_for(notice_number: str) -> UUID:
     """A selection notice names exactly one service, so its number fixes the service's id: the same
     selection recorded twice is refused instead of creating a twin."""
@@ -56,6 +102,11 @@ def service_id_for(notice_number: str) -> UUID:
 
 
 class DigitalService(LedgerAggregate):
+    # Added after services were first recorded: class-level defaults, so a service restored from
+    # an older snapshot reads "no cessation".
+    cessation: BusinessCessation | None = None
+    ceased: bool = False
+
     @staticmethod
     def create_id(notice_number: str) -> UUID:
         return service_id_for(notice_number)
@@ -179,6 +230,42 @@ class DigitalService(LedgerAggregate):
         require(bool(reason.strip()), rules.SERVICE_TEXT_REQUIRED, "reason", name="reason")
         self._selection_cancelled(reason=reason.strip())
 
+    def notice_business_cessation(self, cessation: BusinessCessation) -> None:
+        """Decree art. 19(2)-(3): the provider (or the operator on its behalf) records the
+        cessation at least 30 days before the business end date, with every item and a channel."""
+        actor = current_context().actor
+        if actor.role is Role.PROVIDER:
+            require(actor.provider_id == self.profile.provider_id, rules.CESSATION_SERVICES,
+                    "service_ids", service_id=str(self.id), provider_id=actor.provider_id or "")
+        elif actor.role is not Role.OPERATOR:
+            refuse(rules.AUTH_ROLE_FORBIDDEN, role=actor.role.value,
+                   allowed="provider (its own services), operator")
+        require(not self.cancelled and not self.expired and not self.ceased
+                and self.registered, rules.CESSATION_SERVICES, "service_ids",
+                service_id=str(self.id), provider_id=self.profile.provider_id)
+        if self.cessation is not None:
+            refuse(rules.CESSATION_ALREADY_NOTICED, service_id=str(self.id),
+                   end=self.cessation.end_date.isoformat())
+        missing = cessation.missing_item()
+        if missing is not None:
+            refuse(rules.CESSATION_ITEMS, missing, item=missing)
+        today = current_context().today
+        require(today <= cessation.end_date - timedelta(days=CESSATION_NOTICE_DAYS),
+                rules.CESSATION_LATE, "end_date", end=cessation.end_date.isoformat(),
+                today=today.isoformat())
+        self._business_cessation_noticed(cessation=cessation)
+
+    def end_business(self) -> None:
+        """Recorded by the scheduler on the business end date: from then on the service is not
+        found, quoted or contracted (it is no longer provided)."""
+        require_system()
+        cessation = self.cessation
+        require(cessation is not None and not self.ceased
+                and current_context().today >= cessation.end_date,
+                rules.DEADLINE_NOT_APPLICABLE, kind="business_end")
+        assert cessation is not None
+        self._business_ended(cessation_id=cessation.cessation_id)
+
     def expire_validity(self) -> None:
         self._require_open()
         today = current_context().today
@@ -190,7 +277,7 @@ class DigitalService(LedgerAggregate):
     @property
     def status(self) -> ServiceStatus:
         return service_status(registered=self.registered, suspended=self.suspended,
-                              cancelled=self.cancelled, expired=self.expired)
+                              cancelled=self.cancelled, expired=self.expired, ceased=self.ceased)
 
     @property
     def is_searchable(self) -> bool:
@@ -199,7 +286,7 @@ class DigitalService(LedgerAggregate):
         return self.status is ServiceStatus.REGISTERED
 
     def _require_open(self) -> None:
-        if self.cancelled or self.expired:
+        if self.cancelled or self.expired or self.ceased:
             refuse(rules.SERVICE_CLOSED, status=self.status.value, status_ko=self.status.ko)
 
     def _require_active(self, *, action: str, action_ko: str) -> None:
@@ -284,15 +371,25 @@ class DigitalService(LedgerAggregate):
     def _validity_expired(self) -> None:
         self.expired = True
 
+    @event("BusinessCessationNoticed")
+    def _business_cessation_noticed(self, cessation: BusinessCessation) -> None:
+        self.cessation = cessation
+
+    @event("BusinessEnded")
+    def _business_ended(self, cessation_id: str) -> None:
+        self.ceased = True
+
 
 def service_status(*, registered: bool, suspended: bool, cancelled: bool,
-                   expired: bool) -> ServiceStatus:
+                   expired: bool, ceased: bool = False) -> ServiceStatus:
     """One status from the four facts the events record; a cancellation or expiry outranks a
     suspension, which only matters while the selection is alive."""
     if cancelled:
         return ServiceStatus.CANCELLED
     if expired:
         return ServiceStatus.EXPIRED
+    if ceased:
+        return ServiceStatus.CEASED
     if not registered:
         return ServiceStatus.SELECTED
     if suspended:

@@ -90,6 +90,7 @@ class ServiceStatus(LabelledEnum):
     SUSPENDED = "suspended"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    CEASED = "ceased"  # the provider ended this business (Decree art. 19(2))
 
 
 _KOREAN: dict[enum.Enum, str] = {
@@ -127,6 +128,7 @@ _KOREAN: dict[enum.Enum, str] = {
     ServiceStatus.SUSPENDED: "정지",
     ServiceStatus.CANCELLED: "선정 취소",
     ServiceStatus.EXPIRED: "유효기간 만료",
+    ServiceStatus.CEASED: "사업 종료",
 }
 
 

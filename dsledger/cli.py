@@ -380,6 +380,12 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
         console.print("          dsledger token --role auditor --sub auditor-1")
         console.print("          dsledger token --role agency --sub kim.jiwon@seoul.go.kr "
                       "--agency AG-SEOUL")
+    if demo_contracts is not None and demo_contracts.ceasing_service is not None:
+        # The cessation story (Decree art. 19(2)): notice on the public entry, the NHIS contract
+        # at risk with its data-return deadline on NHIS's obligations board.
+        console.print(f"Ceasing:  {base}/catalogue/services/{demo_contracts.ceasing_service}  "
+                      "(a provider ending its GPU business; NHIS's board: dsledger token --role "
+                      "agency --sub choi.yuna@nhis.or.kr --agency AG-NHIS)")
     deadline_scheduler = DeadlineScheduler(runtime) if with_scheduler else None
     if workers > 1:
         _serve_workers(runtime, host, port, workers, access_log, projector, deadline_scheduler)

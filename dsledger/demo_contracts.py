@@ -25,12 +25,21 @@ import msgspec
 
 from domain.actor import KOREA, Actor, CommandContext, Role
 from domain.contract import Contract
-from domain.contract_terms import ContractKind, ContractTerms, Indicator, SlaAnnex, SlaTarget, UnitPrice
+from domain.contract_terms import (
+    ContractKind,
+    ContractTerms,
+    DataExitClause,
+    Indicator,
+    NoticeChannel,
+    SlaAnnex,
+    SlaTarget,
+    UnitPrice,
+)
 from domain.ledger import Ledger
 from domain.procurement import CandidateScore, Criterion, Evaluation, Procurement, ProcurementMethod, Quote
 from domain.requirements import Budget, BudgetCategory, BudgetItem, BudgetLine, Clause, Requirements
 from domain.search import CatalogueEntry, SearchConditions, SearchPage
-from domain.service import DigitalService
+from domain.service import BusinessCessation, CessationScope, DigitalService
 from domain.values import (
     CertificationKind,
     CompanySize,
@@ -62,6 +71,12 @@ _QUOTE_SPREAD = (Decimal("1.00"), Decimal("1.07"), Decimal("0.96"), Decimal("1.1
 
 _DATA_RETURN = ("계약 종료 30일 전까지 기관 데이터 전체를 CSV·JSON 등 표준 형식으로 반환하고, 반환 확인 후 "
                 "30일 이내 복구 불가능하게 파기하여 파기 확인서를 제출")
+# The same clause as structured timing (Decree art. 19(6)): the deadlines count from it.
+_DATA_EXIT = DataExitClause(
+    return_method="기관 데이터 전체를 CSV·JSON 등 표준 형식으로 전용 회선(SFTP)을 통해 전달",
+    return_days_before_end=30,
+    destruction_method="복구 불가능한 덮어쓰기(영구 삭제) 후 파기 확인서 제출",
+    destruction_days_after_end=30)
 _LOCK_IN = ("제공자 전용 형식·API에 기관 데이터를 종속시키지 않으며, 계약 종료 시 후속 제공자로의 이관에 "
             "무상 협조")
 
@@ -84,6 +99,7 @@ class DemoProcurement(msgspec.Struct, frozen=True, kw_only=True):
     pricing_model: PricingModel = PricingModel.FLAT
     sla: SlaAnnex | None = None
     data_return_clause: str = _DATA_RETURN
+    data_exit: DataExitClause = _DATA_EXIT
     lock_in_clause: str = _LOCK_IN
     subcontracted_parts: tuple[str, ...] = ()
     over_budget_quote: bool = False
@@ -97,12 +113,21 @@ class DemoContracts(msgspec.Struct, frozen=True):
     open_procurements: list[UUID]
     recorded: int
     """Procurements newly recorded by this load (0 when the demo was already there)."""
+    ceasing_service: UUID | None = None
+    """The service whose provider gives notice of ending that business (Decree art. 19(2))."""
+
 
     @property
     def featured(self) -> UUID:
         """The contract to open first: Seoul's joint award, two providers on one contract."""
         demo = DEMO_PROCUREMENTS[1]
         return Contract.create_id(f"procurement:{Procurement.create_id(demo.agency_id, demo.reference)}")
+
+# The story of a provider ending a business: the GPU server contracted by 국민건강보험공단 is given
+# up by its provider two months after the demo's day, with the contract still running.
+CEASING_REFERENCE = "건보-빅데이터-2026-0088"
+CESSATION_NOTICE_LEAD = timedelta(days=60)
+
 
 
 def _sla(target: str, scope: str, availability: str, recovery: int,
@@ -289,8 +314,43 @@ def load_demo_contracts(runtime: Runtime, *, at: datetime) -> DemoContracts:
             open_procurements.append(procurement_id)
         else:
             contracts.append(Contract.create_id(f"procurement:{procurement_id}"))
+    runtime.projector.catch_up()  # the cessation finds the contract through the contracts view
+    ceasing = _cease_business(runtime, at + timedelta(minutes=len(DEMO_PROCUREMENTS)))
     return DemoContracts(contracts=contracts, open_procurements=open_procurements,
-                         recorded=recorded)
+                         recorded=recorded, ceasing_service=ceasing)
+
+
+def _cease_business(runtime: Runtime, at: datetime) -> UUID | None:
+    """The provider of the NHIS GPU servers gives notice that it ends that business (Decree art.
+    19(2)), 60 days ahead, by e-mail and SMS: the contract is told and put at risk, and its data
+    must be back before the business end date. Recorded once (a second load finds it noticed)."""
+    demo = next(d for d in DEMO_PROCUREMENTS if d.reference == CEASING_REFERENCE)
+    contract_id = Contract.create_id(
+        f"procurement:{Procurement.create_id(demo.agency_id, demo.reference)}")
+    if not runtime.ledger.recorder.select_events(contract_id, limit=1):
+        return None
+    contracted = runtime.ledger.load(Contract, contract_id).services[0]
+    service_id = UUID(contracted.service_id)
+    if runtime.ledger.load(DigitalService, service_id).cessation is not None:
+        return service_id
+    end = at.astimezone(KOREA).date() + CESSATION_NOTICE_LEAD
+    provider = Actor(principal_id=f"ceo@{contracted.provider_id}", role=Role.PROVIDER,
+                     provider_id=contracted.provider_id)
+    runtime.ledger.notice_business_cessation(
+        CommandContext(actor=provider, correlation_id="demo-cessation-01", at=at),
+        [service_id], BusinessCessation(
+            cessation_id=f"CES-DEMO-{service_id.hex[:8]}", scope=CessationScope.PART,
+            business=f"{contracted.name} (GPU 서버 임대 사업)",
+            reason="GPU 장비 임대 사업을 정리하고 AI 플랫폼 사업에 집중",
+            end_date=end,
+            return_right="이용기관은 사업 종료일 전까지 저장된 모든 데이터의 반환을 요구할 수 있습니다",
+            destruction_notice="사업 종료일 전까지 반환받지 않거나 반환을 원하지 않는 데이터는 복구 "
+                               "불가능한 방법으로 영구 삭제됩니다",
+            return_method="고객 포털에서 반환 신청 → 전용 회선(SFTP)으로 원본·CSV 전달 → 기관 검수",
+            contact=f"{contracted.provider_name} 클라우드사업부 1588-0000, cloud@example.kr",
+            channels=frozenset({NoticeChannel.EMAIL, NoticeChannel.SMS}),
+            posted_at=f"https://{contracted.provider_id.lower()}.example.kr/notice/gpu-end"))
+    return service_id
 
 
 def record_procurement(runtime: Runtime, demo: DemoProcurement, at: datetime) -> UUID:
@@ -417,7 +477,7 @@ class _Story:
             total_amount_krw=total, unit_prices=self._unit_prices(winners), sla=demo.sla,
             subcontracted_parts=demo.subcontracted_parts,
             data_return_clause=demo.data_return_clause, lock_in_clause=demo.lock_in_clause,
-            standard_form_used=True, deposit_krw=_round(total / 10))
+            standard_form_used=True, deposit_krw=_round(total / 10), data_exit=demo.data_exit)
 
     def _unit_prices(self, winners: Sequence[CatalogueEntry]) -> tuple[UnitPrice, ...]:
         """The winners' own published plans of the contract's pricing model (a metered fee is a

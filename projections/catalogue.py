@@ -89,7 +89,8 @@ def certification_columns(certifications: list[Certification]) -> Row:
 
 def status_columns(row: Row) -> Row:
     status = service_status(registered=row["registered"], suspended=row["suspended"],
-                            cancelled=row["cancelled"], expired=row["expired"])
+                            cancelled=row["cancelled"], expired=row["expired"],
+                            ceased=row["ceased"])
     return {"status": status.value, "searchable": status.value == "registered"}
 
 
@@ -144,6 +145,8 @@ class CatalogueView(View):
             "suspended": False,
             "cancelled": False,
             "expired": False,
+            "ceased": False,
+            "cessation": None,
             "mall_contract_number": None,
             "mall_listed": False,
             "innovation_product": False,
@@ -208,6 +211,10 @@ class CatalogueView(View):
 
         self._change(event, position, key, removed)
 
+    def _cessation_noticed(self, event: Any, position: int, key: str) -> None:
+        self._change(event, position, key, lambda row: {
+            "cessation": msgspec.to_builtins(event.cessation, order="deterministic")})
+
     _handlers: ClassVar[dict[str, Handler]]
 
 
@@ -269,4 +276,8 @@ CatalogueView._handlers = {  # keyed by the event's name on DigitalService
     "Reinstated": _flag_handler("suspended", False),
     "SelectionCancelled": _flag_handler("cancelled", True),
     "ValidityExpired": _flag_handler("expired", True),
+    # The notice stays on the entry until (and after) the end date; on that date the scheduler's
+    # BusinessEnded takes the service out of search (status "ceased").
+    "BusinessCessationNoticed": CatalogueView._cessation_noticed,
+    "BusinessEnded": _flag_handler("ceased", True),
 }

@@ -25,7 +25,7 @@ _LISTS = {
     "ImprovementRequested": "improvement_requests",
     "ImprovementConfirmed": "improvement_confirmations", "PenaltyClaimed": "penalties",
     "AtRisk": "risks", "EndNoticeSent": "end_notices", "DataReturned": "data_returned",
-    "DataDestroyed": "data_destroyed",
+    "DataDestroyed": "data_destroyed", "BusinessEndNoticed": "business_end_notices",
 }
 _SINGLE = {
     "DisclosureRegistered": "disclosure", "Rescinded": "rescission", "Terminated": "termination",

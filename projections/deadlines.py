@@ -15,8 +15,13 @@ from sqlalchemy import Connection, select, update
 
 from domain.actor import KOREA
 from domain.deadlines import (
+    STATUTORY_DESTRUCTION_BASIS,
+    STATUTORY_RETURN_BASIS,
     DeadlineKind,
+    agreed_destruction_basis,
+    agreed_return_basis,
     data_disposition_overdue_on,
+    data_return_overdue_on,
     disclosure_overdue_on,
     disclosure_reminder_on,
     end_notice_overdue_on,
@@ -109,6 +114,17 @@ class DeadlineView(View):
     def _DigitalService_SelectionCancelled(self, w: _Writer) -> None:
         w.void_pending()
 
+    def _DigitalService_BusinessCessationNoticed(self, w: _Writer) -> None:
+        cessation = w.event.cessation
+        w.add(DeadlineKind.BUSINESS_END, "service", cessation.cessation_id, cessation.end_date,
+              {"cessation_id": cessation.cessation_id, "scope": cessation.scope.value})
+
+    def _DigitalService_BusinessEnded(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.BUSINESS_END, w.aggregate_id, w.event.cessation_id),
+                 "fired")
+        # A service no longer provided has no inspection, certificate or validity to keep.
+        w.void_pending()
+
     # --- quality inspections -----------------------------------------------------------------
     def _QualityInspection_Scheduled(self, w: _Writer) -> None:
         e = w.event
@@ -164,8 +180,15 @@ class DeadlineView(View):
         for provider_id in providers:
             w.add(DeadlineKind.END_NOTICE_OVERDUE, "contract", provider_id,
                   end_notice_overdue_on(e.terms.end), {})
+        # The expiry row also keeps the contract's data-exit clock (art. 19(6) clause or the
+        # Decree's default) and any business end date noticed later, which the return and
+        # destruction deadlines count from.
+        clause = getattr(e.terms, "data_exit", None)
         w.add(DeadlineKind.EXPIRY, "contract", "", e.terms.end + timedelta(days=1),
-              {"providers": providers})
+              {"providers": providers, "agreed": clause is not None,
+               "return_days": clause.return_days_before_end if clause else 0,
+               "destruction_days": clause.destruction_days_after_end if clause else 0,
+               "business_end": None})
 
     def _Contract_DisclosureRegistered(self, w: _Writer) -> None:
         w.settle(deadline_id(DeadlineKind.DISCLOSURE_REMINDER, w.aggregate_id), "met")
@@ -191,14 +214,45 @@ class DeadlineView(View):
             return
         w.move(DeadlineKind.EXPIRY, new_end + timedelta(days=1))
         w.move(DeadlineKind.END_NOTICE_OVERDUE, end_notice_overdue_on(new_end))
+        self._move_return(w, new_end)
+
+    @staticmethod
+    def _exit(w: _Writer) -> dict[str, Any]:
+        """The contract's data-exit clock as the expiry row keeps it (rows of contracts concluded
+        before the clock existed lack it: the Decree's default)."""
+        expiry = w.get(deadline_id(DeadlineKind.EXPIRY, w.aggregate_id))
+        detail: dict[str, Any] = dict(expiry["detail"]) if expiry else {}
+        detail.setdefault("providers", [])
+        detail.setdefault("agreed", False)
+        detail.setdefault("return_days", 0)
+        detail.setdefault("destruction_days", 0)
+        detail.setdefault("business_end", None)
+        return detail
+
+    @staticmethod
+    def _exit_end(clock: dict[str, Any], end: date) -> date:
+        business_end = clock["business_end"]
+        return min(end, date.fromisoformat(business_end)) if business_end else end
+
+    def _move_return(self, w: _Writer, end: date) -> None:
+        """The end the clock counts from moved (amended, terminated, rescinded, a business end
+        noticed): a return still pending moves with it, as Contract.exit_end does."""
+        clock = self._exit(w)
+        w.move(DeadlineKind.DATA_RETURN_OVERDUE,
+               data_return_overdue_on(self._exit_end(clock, end), clock["return_days"]))
 
     def _ended(self, w: _Writer, ended: date, expired: bool) -> None:
-        expiry = w.get(deadline_id(DeadlineKind.EXPIRY, w.aggregate_id))
+        clock = self._exit(w)
         w.settle(deadline_id(DeadlineKind.EXPIRY, w.aggregate_id), "fired" if expired else "void")
         w.void_pending(DeadlineKind.END_NOTICE_OVERDUE)
-        providers = expiry["detail"]["providers"] if expiry else []
+        self._move_return(w, ended)
+        days = clock["destruction_days"]
+        basis, basis_ko = (agreed_destruction_basis(days) if clock["agreed"]
+                           else STATUTORY_DESTRUCTION_BASIS)
         w.add(DeadlineKind.DATA_DISPOSITION_OVERDUE, "contract", "",
-              data_disposition_overdue_on(ended), {"providers": providers, "destroyed": []})
+              data_disposition_overdue_on(self._exit_end(clock, ended), days),
+              {"providers": clock["providers"], "destroyed": [], "basis": basis,
+               "basis_ko": basis_ko})
 
     def _Contract_Expired(self, w: _Writer) -> None:
         self._ended(w, w.event.ended_on, expired=True)
@@ -208,6 +262,55 @@ class DeadlineView(View):
 
     def _Contract_Rescinded(self, w: _Writer) -> None:
         self._ended(w, _day(w.event), expired=False)
+
+    def _Contract_BusinessEndNoticed(self, w: _Writer) -> None:
+        """A provider of the contract ends its business (Decree art. 19(2)): the data-exit clock
+        counts from that date if it comes first, and the contract gets its own return deadline
+        before it (art. 19(4)), which the agency sees on its board now, so it can ask in time."""
+        e = w.event
+        key = deadline_id(DeadlineKind.EXPIRY, w.aggregate_id)
+        clock = self._exit(w)
+        earlier = clock["business_end"]
+        business_end = (e.business_end if earlier is None
+                        else min(e.business_end, date.fromisoformat(earlier)))
+        clock = {**clock, "business_end": business_end.isoformat()}
+        expiry = w.get(key)
+        end = business_end
+        if expiry is not None:
+            w.update(key, detail=clock)
+            end = min(end, expiry["fires_on"] - timedelta(days=1))  # the contract's own end
+        due = data_return_overdue_on(end, clock["return_days"])
+        w.move(DeadlineKind.DATA_RETURN_OVERDUE, due)
+        basis, basis_ko = (agreed_return_basis(clock["return_days"]) if clock["agreed"]
+                           else STATUTORY_RETURN_BASIS)
+        w.add(DeadlineKind.DATA_RETURN_OVERDUE, "contract", "", due,
+              {"providers": clock["providers"], "returned": [], "basis": basis,
+               "basis_ko": basis_ko, "cessation_id": e.cessation_id})
+
+    def _Contract_DataReturnRequested(self, w: _Writer) -> None:
+        due = getattr(w.event, "due", None)
+        if due is None:  # recorded before the clock, or asked too late to have one
+            return
+        clock = self._exit(w)
+        days = clock["return_days"]
+        basis, basis_ko = agreed_return_basis(days) if clock["agreed"] else STATUTORY_RETURN_BASIS
+        w.add(DeadlineKind.DATA_RETURN_OVERDUE, "contract", "", due,
+              {"providers": clock["providers"], "returned": [], "basis": basis,
+               "basis_ko": basis_ko})
+
+    def _Contract_DataReturned(self, w: _Writer) -> None:
+        key = deadline_id(DeadlineKind.DATA_RETURN_OVERDUE, w.aggregate_id)
+        row = w.get(key)
+        if row is None:
+            return
+        returned = sorted({*row["detail"]["returned"], w.event.provider_id})
+        detail = {**row["detail"], "returned": returned}
+        w.update(key, detail=detail)
+        if set(returned) >= set(detail["providers"]):
+            w.settle(key, "met")
+
+    def _Contract_DataReturnOverdue(self, w: _Writer) -> None:
+        w.settle(deadline_id(DeadlineKind.DATA_RETURN_OVERDUE, w.aggregate_id), "fired")
 
     def _Contract_DataDestroyed(self, w: _Writer) -> None:
         key = deadline_id(DeadlineKind.DATA_DISPOSITION_OVERDUE, w.aggregate_id)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
@@ -144,6 +145,10 @@ catalogue_services = Table(
     Column("suspended", Boolean, nullable=False),
     Column("cancelled", Boolean, nullable=False),
     Column("expired", Boolean, nullable=False),
+    # The provider ended this business (Decree art. 19(2)); ``cessation``: its notice, shown on
+    # the public entry from the day it is recorded (migration 0018).
+    Column("ceased", Boolean, nullable=False, server_default=false()),
+    Column("cessation", JSON),
     Column("status", String(16), nullable=False),
     Column("searchable", Boolean, nullable=False),
     Column("mall_contract_number", String(64)),

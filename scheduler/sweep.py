@@ -76,6 +76,8 @@ FIRES: dict[str, Fire] = {
     DeadlineKind.EXPIRY.rule.kind: _contract(lambda c, r: c.expire()),
     DeadlineKind.DATA_DISPOSITION_OVERDUE.rule.kind: _contract(
         lambda c, r: c.mark_data_disposition_overdue()),
+    DeadlineKind.DATA_RETURN_OVERDUE.rule.kind: _contract(
+        lambda c, r: c.mark_data_return_overdue()),
     DeadlineKind.IMPROVEMENT_OVERDUE.rule.kind: _contract(
         lambda c, r: c.mark_improvement_overdue(r["subject"])),
     DeadlineKind.QUOTE_LAPSED.rule.kind: _quote,
@@ -89,6 +91,8 @@ FIRES: dict[str, Fire] = {
                                     row["detail"]["number"])),
     DeadlineKind.SELECTION_VALIDITY.rule.kind: lambda ledger, context, row: (
         ledger.expire_service_validity(context, UUID(row["aggregate_id"]))),
+    DeadlineKind.BUSINESS_END.rule.kind: lambda ledger, context, row: (
+        ledger.end_business(context, UUID(row["aggregate_id"]))),
     DeadlineKind.SEMIANNUAL_REPORT.rule.kind: lambda ledger, context, row: (
         ledger.mark_report_overdue(context, row["aggregate_id"], row["detail"]["year"],
                                    row["detail"]["half"])),

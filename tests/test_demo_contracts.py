@@ -112,3 +112,31 @@ def test_loading_twice_records_nothing_and_obligations_lie_ahead(runtime: Runtim
     assert {row.aggregate_id for row in pending if row.kind == "expiry"} == {
         str(c) for c in demo.contracts}
     assert all(row.fires_on > DEMO_START.date() for row in pending)
+
+
+def test_a_provider_ends_one_business_while_its_contract_runs(runtime: Runtime,
+                                                              demo: DemoContracts) -> None:
+    """The demo's cessation story (Decree art. 19(2)): the NHIS GPU service's provider gives notice
+    60 days ahead; the running contract is told, put at risk and owes the data back before then."""
+    from domain.service import DigitalService
+    from dsledger.demo_contracts import CEASING_REFERENCE
+
+    assert demo.ceasing_service is not None
+    service = runtime.ledger.load(DigitalService, demo.ceasing_service)
+    assert service.cessation is not None and not service.ceased
+    nhis = next(c for c in demo.contracts
+                if runtime.ledger.load(Contract, c).services[0].service_id
+                == str(demo.ceasing_service))
+    contract = runtime.ledger.load(Contract, nhis)
+    assert contract.business_end == service.cessation.end_date
+    assert contract.risk_causes
+    assert CEASING_REFERENCE.startswith("건보")
+    runtime.projector.catch_up()
+    with runtime.db.connect() as conn:
+        rows = {row.kind: row for row in conn.execute(select(deadlines).where(
+            deadlines.c.state == "pending",
+            deadlines.c.aggregate_id.in_([str(nhis), str(demo.ceasing_service)])))}
+    # The demo contracts agree a return 30 days before the end (their data-exit clause).
+    assert rows["data_return_overdue"].fires_on == date.fromordinal(
+        service.cessation.end_date.toordinal() - 30)
+    assert rows["business_end"].fires_on == service.cessation.end_date

@@ -4,7 +4,7 @@ every later change; operators and auditors read every entry, a provider reads it
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
@@ -16,6 +16,7 @@ from api.paging import After, read_page
 from api.schemas.common import CommandResponse
 from api.schemas.services import (
     CertificationBody,
+    CessationRequest,
     ChangeInfoRequest,
     InnovationRequest,
     MallListingRequest,
@@ -162,6 +163,19 @@ class ServiceController(Controller):
         return answered(ledger.suspend_service(
             command_context(request), service_id, data.reason, expected_version(request)),
             request)
+
+    @post("/{service_id:uuid}/cessation", sync_to_thread=True, status_code=200,
+          summary="The provider ends all or part of its business, ≥ 30 days ahead (Decree art. "
+                  "19(2)): BusinessCessationNoticed on each service named, BusinessEndNoticed and "
+                  "AtRisk on every active contract on them")
+    def cessation(self, request: Req, service_id: ServiceId, data: JSONBody[CessationRequest],
+                  ) -> Response[CommandResponse]:
+        ledger = runtime_of(request.app.state).ledger
+        # One id names the cessation on every service and contract it touches.
+        cessation = data.to_domain(f"CES-{uuid4().hex[:16]}")
+        return answered(ledger.notice_business_cessation(
+            command_context(request), [service_id, *data.also_service_ids], cessation,
+            expected_version(request)), request)
 
     @post("/{service_id:uuid}/reinstatement", sync_to_thread=True, status_code=200,
           summary="A suspension lifted (Reinstated)")

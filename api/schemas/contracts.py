@@ -61,6 +61,19 @@ class UnitPriceBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     price_krw: Krw
 
 
+class DataExitClauseBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The return and destruction method and timing the contract agreed (Decree art. 19(6))."""
+
+    return_method: Text
+    return_days_before_end: Annotated[int, Meta(
+        ge=0, le=180, description="data asked back is returned before (end date − N days); 0: "
+        "before the end date (Decree art. 19(4))")] = 0
+    destruction_method: Text
+    destruction_days_after_end: Annotated[int, Meta(
+        ge=0, le=90, description="data is destroyed within N days after the end date; 0: by the "
+        "end date (Decree art. 19(1)3, (2)4)")] = 0
+
+
 class ContractTermsBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     kind: ContractKind = ContractKind.SINGLE_YEAR
     start: date
@@ -74,6 +87,7 @@ class ContractTermsBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     lock_in_clause: LongText
     standard_form_used: bool
     deposit_krw: KrwOrNone = Decimal(0)
+    data_exit: DataExitClauseBody | None = None
 
     def to_domain(self) -> ContractTerms:
         return _convert(self, ContractTerms)  # type: ignore[no-any-return]

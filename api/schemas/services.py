@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
 from api.schemas.common import Code, Line, LongText, Name, Reason
-from domain.service import InnovationDesignation
+from domain.contract_terms import NoticeChannel
+from domain.service import BusinessCessation, CessationScope, InnovationDesignation
 from domain.values import (
     Certification,
     CertificationKind,
@@ -87,6 +89,34 @@ class ReasonRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reason: Reason
 
 
+# The Decree's items may come blank here: the domain refuses a blank one under its own rule
+# (cessation.items), which cites art. 19(2)-(3), rather than as a malformed body.
+CessationText = Annotated[str, Meta(max_length=2000)]
+
+
+class CessationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A provider ending all or part of its business (Decree art. 19(2)): the path's service and
+    any others of the same provider it affects."""
+
+    also_service_ids: Annotated[list[UUID], Meta(max_length=100)] = []
+    scope: CessationScope
+    business: CessationText
+    reason: CessationText
+    end_date: date
+    return_right: CessationText
+    destruction_notice: CessationText
+    return_method: CessationText
+    contact: CessationText
+    channels: Annotated[frozenset[NoticeChannel], Meta(max_length=5)]
+    posted_at: Annotated[str, Meta(max_length=300, description="the website page where the "
+                                   "notice stays posted until the end date")]
+
+    def to_domain(self, cessation_id: str) -> BusinessCessation:
+        builtins = msgspec.to_builtins(self)
+        builtins.pop("also_service_ids")
+        return msgspec.convert({**builtins, "cessation_id": cessation_id}, BusinessCessation)
+
+
 class InnovationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     designation_number: Code
     valid_from: date
@@ -126,6 +156,9 @@ class ServiceEntry(msgspec.Struct, frozen=True):
     version: int
     position: int
     updated_at: datetime
+    cessation: dict[str, Any] | None = None
+    """The provider's business cessation notice (Decree art. 19(2)): shown until the end date,
+    when the service leaves the catalogue."""
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ServiceEntry:

@@ -13,6 +13,7 @@ from litestar import Controller, Request, get
 from litestar.datastructures import MultiDict
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
+from sqlalchemy import select
 
 from api.auth import Principal
 from api.commands import runtime_of
@@ -21,6 +22,7 @@ from api.web.i18n import Translator, choose_language
 from api.web.rendering import SignedIn, paging, render
 from domain.search import ANNEX, SearchConditions, SearchPage
 from projections.reads import single_statement_reads
+from projections.tables import catalogue_services
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
@@ -48,10 +50,18 @@ def search_page(request: Request[Any, Any, Any], principal: Principal | None, pa
     runtime = runtime_of(request.app.state)
     with single_statement_reads(runtime.db).connect() as conn:
         result = runtime.search_cache.search(conn, conditions, limit=limit, offset=offset)
+        # A provider ending the business (Decree art. 19(2)) keeps the notice posted until the
+        # end date: the page shows it beside the service while it is still found.
+        ids = [hit.service_id for hit in result.hits]
+        cessations = {row.service_id: row.cessation for row in conn.execute(
+            select(catalogue_services.c.service_id, catalogue_services.c.cessation).where(
+                catalogue_services.c.service_id.in_(ids),
+                catalogue_services.c.cessation.is_not(None)))} if ids else {}
     t = Translator(choose_language(request)[0])
     return render(
         request, principal, "catalogue.html", page=page, pages=list(SearchPage),
         conditions=conditions, filters=_filters(page, conditions, t), result=result,
+        cessations=cessations,
         **paging(request, offset=offset, shown=len(result.hits), size=limit,
                  total=result.total),
     )

@@ -46,6 +46,13 @@ StateParam = Annotated[str, QueryParameter(name="state",
 Organisation = Annotated[str | None, QueryParameter(required=False, max_length=64)]
 
 
+def _own_basis(row: Any) -> tuple[str, str] | None:
+    detail = row["detail"] or {}
+    if "basis" in detail:
+        return str(detail["basis"]), str(detail.get("basis_ko", detail["basis"]))
+    return None
+
+
 def agency_owns(agency_id: str) -> ColumnElement[bool]:
     d = deadlines
     return or_(
@@ -100,7 +107,10 @@ def obligations(conn: Connection, scope: ColumnElement[bool], state: str, offset
     """The board's rows, soonest first, and how many there are."""
     where = [scope] if state == "all" else [scope, deadlines.c.state == state]
     total = conn.execute(select(func.count()).select_from(deadlines).where(*where)).scalar_one()
-    rows = [{**row, "basis": _BASIS.get(row["kind"], ("", ""))} for row in conn.execute(
+    # A deadline that names its own source (a data-exit day agreed in the contract or the
+    # Decree's default) shows that one rather than its kind's general basis.
+    rows = [{**row, "basis": _own_basis(row) or _BASIS.get(row["kind"], ("", ""))}
+            for row in conn.execute(
         select(deadlines).where(*where).order_by(deadlines.c.fires_on, deadlines.c.deadline_id)
         .limit(PAGE_SIZE).offset(offset)).mappings()]
     return int(total), rows

@@ -180,7 +180,8 @@ def test_events_are_complete_in_order_with_their_actor_and_correlation_id(
     assert events[0]["data"]["procurement_id"] == scenario.procurement_id
     assert events[0]["data"]["terms"]["total_amount_krw"] == "86400000"
     assert events[2]["data"]["figures"]["availability_percent"] == "99.95"
-    assert events[4]["data"] == {"form": "CSV 및 첨부파일 원본"}
+    # The return is due before the end date (Decree art. 19(4)): the request records that day.
+    assert events[4]["data"] == {"form": "CSV 및 첨부파일 원본", "due": "2026-12-31"}
     for event in events:
         assert not {"actor", "correlation_id", "timestamp", "originator_id",
                     "originator_version", "originator_topic"} & set(event["data"])
