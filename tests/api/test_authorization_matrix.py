@@ -96,7 +96,8 @@ def world(http: TestClient[Any], clock: Clock) -> World:
         "procurement_id": procurement_id, "contract_id": contract_id, "service_id": service_id,
         "aggregate_id": procurement_id, "inspection_id": inspection_id, "search_id": "S-1",
         "kind": "CSAP", "number": "CSAP-1", "page": "saas", "rule_id": "auth.not-owner",
-        "ocid": "ocds-unknown"})
+        "ocid": "ocds-unknown", "agency_id": "AG-SEOUL", "tree_size": "1",
+        "tile_path": "tile/0/000"})
 
 
 def _key(route: str) -> tuple[str, str]:
