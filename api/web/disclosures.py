@@ -26,6 +26,7 @@ from api.controllers.disclosures import (
 from api.web.i18n import Translator, choose_language
 from api.web.rendering import SignedIn, page_url, paging, render, won
 from domain.values import ServiceType
+from projections.agencies import names_of
 
 PAGE_SIZE = 20
 _CHART_WIDTH = 640
@@ -104,6 +105,8 @@ class DisclosurePages(Controller):
         with runtime_of(request.app.state).db.connect() as conn:
             rows = public_disclosures(conn, chosen)
             statistics = contract_statistics(conn)
+            shown = [disclosure_of(row) for row in rows[offset:offset + PAGE_SIZE]]
+            agency_names = names_of(conn, [item.agency_id for item in shown])
         t = Translator(choose_language(request)[0])
         charts = [
             bar_chart(t("stats.by_service_type"), [
@@ -112,9 +115,9 @@ class DisclosurePages(Controller):
             bar_chart(t("stats.by_month"), [
                 (b.key, Decimal(b.contracts), str(b.contracts)) for b in statistics.by_month]),
         ]
-        shown = [disclosure_of(row) for row in rows[offset:offset + PAGE_SIZE]]
         return render(
             request, principal, "disclosures.html", chosen=chosen, items=shown,
+            agency_names=agency_names,
             total=len(rows), service_types=list(ServiceType), statistics=statistics, charts=charts,
             **paging(request, offset=offset, shown=len(shown), size=PAGE_SIZE, total=len(rows)),
         )
