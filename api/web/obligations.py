@@ -120,14 +120,14 @@ def names_beside_ids(conn: Connection, rows: list[dict[str, Any]],
     service_ids = ids["service"] | subjects
     inspection_services = dict(conn.execute(
         select(inspections.c.inspection_id, inspections.c.service_id)
-        .where(inspections.c.inspection_id.in_(ids["inspection"]))).tuples().all()
+        .where(inspections.c.inspection_id.in_(ids["inspection"]))).all()
     ) if ids["inspection"] else {}
     service_ids |= set(inspection_services.values())
     if service_ids:
         names.update(conn.execute(select(catalogue_services.c.service_id,
                                          catalogue_services.c.name)
                                   .where(catalogue_services.c.service_id.in_(service_ids)))
-                     .tuples().all())
+                     .all())
     names.update({inspection: names[service]
                   for inspection, service in inspection_services.items() if service in names})
     agency_of: dict[str, str] = {}
@@ -136,12 +136,12 @@ def names_beside_ids(conn: Connection, rows: list[dict[str, Any]],
         for procurement_id, agency_id, title in conn.execute(
                 select(procurements.c.procurement_id, procurements.c.agency_id,
                        procurements.c.title)
-                .where(procurements.c.procurement_id.in_(ids["procurement"]))).tuples():
+                .where(procurements.c.procurement_id.in_(ids["procurement"]))):
             agency_of[procurement_id], titles[procurement_id] = agency_id, title
     if ids["contract"]:
         agency_of.update(conn.execute(
             select(contracts.c.contract_id, contracts.c.agency_id)
-            .where(contracts.c.contract_id.in_(ids["contract"]))).tuples().all())
+            .where(contracts.c.contract_id.in_(ids["contract"]))).all())
     agencies = names_of(conn, [*agency_of.values(), owner])
     for aggregate_id, agency_id in agency_of.items():
         title = titles.get(aggregate_id)
