@@ -15,6 +15,7 @@ from litestar.types import Message, Scope
 
 from api.auth import jwt_auth
 from api.authorization import authorize, bind_policy
+from api.controllers.agencies import AgencyController
 from api.controllers.audit import AuditController
 from api.controllers.catalogue import CatalogueController
 from api.controllers.contracts import ContractController
@@ -55,7 +56,8 @@ def create_app(runtime: Runtime, *, run_projector: bool | None = None,
                         ProcurementController, RequestInboxController, ContractController,
                         InspectionController, ReportController, ClockController,
                         DisclosureController, CatalogueStatisticsController, HistoryController,
-                        AuditController, EvidenceController, OcdsController, home, web_router],
+                        AuditController, EvidenceController, OcdsController, AgencyController, home,
+                        web_router],
         on_app_init=[auth.on_app_init, documented_openapi],
         # Every route's caller is checked here, against api.authorization's table, and nowhere else.
         guards=[authorize],

@@ -176,6 +176,11 @@ POLICY: Mapping[str, Access] = {
     "GET /ocds/extension/extension.json": PUBLIC,
     "GET /ocds/extension/release-schema.json": PUBLIC,
     "GET /ocds/extension/README.md": PUBLIC,
+    # --- the agency directory: public to read, the operator's to record -------------------------
+    "GET /agencies": PUBLIC,
+    "GET /agencies/{agency_id:str}": PUBLIC,
+    "POST /agencies": _OPERATOR,
+    "POST /agencies/{agency_id:str}/changes": _OPERATOR,
     # --- digital services (the operator's record; a provider reads its own) ---------------------
     # The list is narrowed to the provider's own services by the handler.
     "GET /services": allow(OPERATOR, AUDITOR, PROVIDER),

@@ -27,6 +27,7 @@ from eventsourcing.utils import get_topic
 
 from domain import rules
 from domain.actor import Actor, CommandContext, Role, acting
+from domain.agency import Agency, AgencyCode, AgencyKind, Region, agency_uuid
 from domain.aggregate import LedgerAggregate
 from domain.contract import Amendment, Contract, ContractIndex, Settlement
 from domain.contract_terms import (
@@ -86,7 +87,7 @@ from domain.rules import Rule, RuleViolation, refuse
 from domain.search import Catalogue, CatalogueEntry, SearchConditions, SearchPage
 from domain.service import (
     BusinessCessation,
-    CessationScope,
+    CessationScope, AgencyKind, Region,
     DigitalService,
     FieldChange,
     InnovationDesignation,
@@ -117,7 +118,7 @@ STORED_ENUMS = (
     ProcurementStatus, CommunicationChannel, BudgetItem, BudgetCategory, ContractKind,
     ContractStatus, Indicator, TerminationGround, NoticeChannel, FollowUp, InspectionKind,
     ContinuousTrigger, InspectionDocument, InspectionCriterion, InspectionOutcome,
-    CessationScope,
+    CessationScope, AgencyKind, Region,
 )
 STORED_STRUCTS: tuple[type[msgspec.Struct], ...] = (
     Actor, ServiceProfile, PricePlan, ResellerPartnership, Certification, FieldChange,
@@ -584,13 +585,66 @@ class Ledger(Application[UUID]):
         return service_id_for(notice_number)
 
 
+    # --- the agency directory (operator) -----------------------------------------------------
+    def register_agency(self, context: CommandContext, *, agency_id: str, code: str,
+                        name_ko: str, name_en: str, kind: AgencyKind,
+                        region: Region) -> CommandResult:
+        """The agency and the claim of its code, in one transaction: a code another agency
+        holds, or an agency already registered, is refused and nothing is recorded."""
+        with acting(context):
+            agency = Agency.register(agency_id=agency_id, code=code, name_ko=name_ko,
+                                     name_en=name_en, kind=kind, region=region)
+            claim = AgencyCode.claim(code=agency.code, agency_id=agency.agency_id)
+        self._refuse_taken(agency, claim)
+        try:
+            recordings = self.save(agency, claim)
+        except IntegrityError:
+            # Registered by somebody else between our check and our insert.
+            self._refuse_taken(agency, claim)
+            raise
+        position = max(recording.notification.id for recording in recordings)
+        return CommandResult(aggregate_id=agency.id, version=agency.version, position=position)
+
+    def _refuse_taken(self, agency: Agency, claim: AgencyCode) -> None:
+        if self._exists(agency.id):
+            refuse(rules.AGENCY_ALREADY_REGISTERED, "agency_id", agency_id=agency.agency_id)
+        if self._exists(claim.id):
+            refuse(rules.AGENCY_CODE_TAKEN, "code", code=claim.code)
+
+    def change_agency(self, context: CommandContext, agency_id: str, *, name_ko: str,
+                      name_en: str, kind: AgencyKind, region: Region,
+                      expected_version: int | None = None) -> CommandResult:
+        aggregate_id = agency_uuid(agency_id)
+        if not self._exists(aggregate_id):
+            refuse(rules.AGENCY_NOT_FOUND, agency_id=agency_id)
+        return self._change(context, Agency, aggregate_id,
+                            lambda agency: agency.change(name_ko=name_ko, name_en=name_en,
+                                                         kind=kind, region=region),
+                            expected_version)
+
+    def registered_agency(self, agency_id: str) -> Agency | None:
+        """The agency as its own events have it now (not a view), or None if not registered."""
+        try:
+            aggregate_id = agency_uuid(agency_id)
+        except (TypeError, ValueError):
+            return None
+        try:
+            aggregate: object = self.repository.get(aggregate_id, projector_func=replay)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, Agency) else None
+
     # --- procurements (agency; providers answer quotes and proposals) --------------------------
     def open_procurement(self, context: CommandContext, *, agency_id: str, reference: str,
                          title: str, fiscal_year: int) -> CommandResult:
+        # Every contract starts here, so an agency the directory does not know never gets one.
+        agency = self.registered_agency(agency_id)
+        if agency is None:
+            refuse(rules.AGENCY_NOT_REGISTERED, "agency_id", agency_id=agency_id)
         return self._create(
             context,
             lambda: Procurement.open(agency_id=agency_id, reference=reference, title=title,
-                                     fiscal_year=fiscal_year),
+                                     fiscal_year=fiscal_year, agency_name=agency.name_ko),
             rules.PROCUREMENT_ALREADY_OPEN, reference=reference,
         )
 
@@ -897,6 +951,7 @@ _NOT_FOUND: dict[type[LedgerAggregate], Rule] = {
     Procurement: rules.PROCUREMENT_NOT_FOUND,
     Contract: rules.CONTRACT_NOT_FOUND,
     QualityInspection: rules.INSPECTION_NOT_FOUND,
+    Agency: rules.AGENCY_NOT_FOUND,
 }
 
 

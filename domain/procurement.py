@@ -162,7 +162,10 @@ class Procurement(LedgerAggregate):
 
     @classmethod
     def open(cls, *, agency_id: str, reference: str, title: str,
-             fiscal_year: int) -> Procurement:
+             fiscal_year: int, agency_name: str = "") -> Procurement:
+        """``agency_name``: the agency's Korean name in the directory when the procurement is
+        opened, recorded with it so that the evidence pack (folded from this aggregate's events
+        alone) can print who bought, as it was called then."""
         for name, text, limit in (("agency_id", agency_id, bounds.ID_LENGTH),
                                   ("reference", reference, 100),  # procurements.reference
                                   ("title", title, bounds.LINE_LENGTH)):
@@ -174,7 +177,7 @@ class Procurement(LedgerAggregate):
             refuse(rules.AUTH_NOT_OWNER, "agency_id", kind="procurement", kind_ko="조달 건",
                    owner_kind="agency", owner_kind_ko="수요기관")
         return cls(agency_id=agency_id.strip(), reference=reference.strip(), title=title.strip(),
-                   fiscal_year=fiscal_year)
+                   fiscal_year=fiscal_year, agency_name=agency_name.strip())
 
     def confirm_budget(self, budget: Budget) -> None:
         self._require_open_by_agency()
@@ -538,9 +541,12 @@ class Procurement(LedgerAggregate):
         raise AssertionError("an evaluation scores every remaining candidate")
 
     # --- events ---------------------------------------------------------------------------------
+    # agency_name defaults to "" so that events recorded before the directory existed replay.
     @event("Opened")
-    def __init__(self, agency_id: str, reference: str, title: str, fiscal_year: int) -> None:
+    def __init__(self, agency_id: str, reference: str, title: str, fiscal_year: int,
+                 agency_name: str = "") -> None:
         self.agency_id = agency_id
+        self.agency_name = agency_name
         self.reference = reference
         self.title = title
         self.fiscal_year = fiscal_year

@@ -262,6 +262,61 @@ SEARCH_KEYWORDS = _rule(
     _GUIDE_SEARCH,
 )
 
+# --- The agency directory (수요기관) ------------------------------------------------------------
+_CODES = ("Administrative standard code: agency code (행정표준코드 기관코드, 행정안전부 "
+          "행정표준코드관리시스템)")
+_DIRECTORY = ("dsledger agency directory: the public organisations (국가기관등) that use digital "
+              "services (Cloud Computing Act art. 20; 클라우드컴퓨팅법 제20조)")
+AGENCY_NOT_FOUND = _rule(
+    "agency.not-found", Outcome.NOT_FOUND,
+    "No agency {agency_id} is registered in the directory.",
+    "수요기관 {agency_id}이(가) 기관 목록에 등록되어 있지 않습니다.",
+    _DIRECTORY,
+)
+# Opening a procurement names no agency in its path (the token's agency is the owner), so the
+# request is not addressing something absent (404 would read as "no such route or resource"):
+# what it asks is impossible as given until the operator registers the agency, hence 422.
+AGENCY_NOT_REGISTERED = _rule(
+    "agency.not-registered", Outcome.INVALID,
+    "The agency {agency_id} is not registered in the directory; the operator registers it "
+    "(POST /agencies) before it opens procurements.",
+    "수요기관 {agency_id}이(가) 기관 목록에 등록되어 있지 않습니다. 조달을 시작하기 전에 운영기관이 "
+    "등록(POST /agencies)해야 합니다.",
+    _DIRECTORY,
+)
+AGENCY_ALREADY_REGISTERED = _rule(
+    "agency.already-registered", Outcome.CONFLICT,
+    "The agency {agency_id} is already registered.",
+    "수요기관 {agency_id}은(는) 이미 등록되어 있습니다.",
+    _DIRECTORY,
+)
+AGENCY_CODE_FORMAT = _rule(
+    "agency.code-format", Outcome.INVALID,
+    "'{code}' is not an administrative standard agency code: 7 ASCII digits (a public "
+    "institution's code may begin with one upper-case letter, e.g. B550928).",
+    "'{code}'은(는) 행정표준기관코드가 아닙니다. 숫자 7자리여야 합니다(공공기관 코드는 영문 대문자 "
+    "1자와 숫자 6자리, 예: B550928).",
+    _CODES,
+)
+AGENCY_CODE_TAKEN = _rule(
+    "agency.code-taken", Outcome.CONFLICT,
+    "The administrative standard agency code {code} is already registered to another agency.",
+    "행정표준기관코드 {code}은(는) 이미 다른 기관에 등록되어 있습니다.",
+    _CODES,
+)
+AGENCY_TEXT_REQUIRED = _rule(
+    "agency.text-required", Outcome.INVALID,
+    "{name} must not be empty.",
+    "{name}은(는) 비어 있을 수 없습니다.",
+    _DIRECTORY,
+)
+AGENCY_NO_CHANGE = _rule(
+    "agency.no-change", Outcome.INVALID,
+    "The change leaves the agency's names, kind and region as they are; nothing to record.",
+    "기관명·유형·지역이 그대로여서 기록할 변경이 없습니다.",
+    _DIRECTORY,
+)
+
 # --- Procurement: preparation ①②, search ③, method ④, selection ⑤ (SPEC §3) ------------------
 _GUIDE_1 = "Guideline step ① budget confirmation (① 예산 확인)"
 _GUIDE_2 = "Guideline step ② requirements definition, checklist (② 요구사항 정의서 작성)"

@@ -24,6 +24,7 @@ from uuid import UUID
 import msgspec
 
 from domain.actor import KOREA, Actor, CommandContext, Role
+from domain.agency import AgencyKind, Region
 from domain.contract import Contract
 from domain.contract_terms import (
     ContractKind,
@@ -52,8 +53,49 @@ from domain.values import (
 from dsledger.runtime import Runtime
 from projections.catalogue_reader import CatalogueReader
 
-AGENCY_NAMES = {"AG-SEOUL": "서울특별시", "AG-BUSAN": "부산광역시", "AG-MOIS": "행정안전부",
-                "AG-NHIS": "국민건강보험공단"}
+
+class DemoAgency(msgspec.Struct, frozen=True):
+    """A directory entry the operator registers before the agency's first procurement."""
+
+    agency_id: str
+    code: str
+    """행정표준기관코드 (the administrative standard agency code)."""
+    name_ko: str
+    name_en: str
+    kind: AgencyKind
+    region: Region
+
+
+DEMO_AGENCIES = (
+    DemoAgency("AG-SEOUL", "6110000", "서울특별시", "Seoul Metropolitan Government",
+               AgencyKind.LOCAL, Region.SEOUL),
+    DemoAgency("AG-BUSAN", "6260000", "부산광역시", "Busan Metropolitan City",
+               AgencyKind.LOCAL, Region.BUSAN),
+    # The ministry sits in the Government Complex Sejong.
+    DemoAgency("AG-MOIS", "1741000", "행정안전부", "Ministry of the Interior and Safety",
+               AgencyKind.CENTRAL, Region.SEJONG),
+    # A public institution's code carries a letter: B550928 is the code the NHIS's open-data
+    # services are published under on data.go.kr, written from memory and not checked against
+    # the 행정표준코드관리시스템 here; correct it there if it differs. Headquarters: Wonju.
+    DemoAgency("AG-NHIS", "B550928", "국민건강보험공단", "National Health Insurance Service",
+               AgencyKind.PUBLIC_INSTITUTION, Region.GANGWON),
+)
+AGENCY_NAMES = {agency.agency_id: agency.name_ko for agency in DEMO_AGENCIES}
+_DEMO_AGENCY = {agency.agency_id: agency for agency in DEMO_AGENCIES}
+_REGISTRAR = Actor(principal_id="nia-demo-loader", role=Role.OPERATOR)
+
+
+def register_demo_agency(ledger: Ledger, agency_id: str, at: datetime) -> bool:
+    """The operator registers one demo agency unless the directory has it already (loading twice
+    records nothing); True when it was recorded now."""
+    if ledger.registered_agency(agency_id) is not None:
+        return False
+    agency = _DEMO_AGENCY[agency_id]
+    ledger.register_agency(
+        CommandContext(actor=_REGISTRAR, correlation_id=f"demo-agency-{agency_id}", at=at),
+        agency_id=agency.agency_id, code=agency.code, name_ko=agency.name_ko,
+        name_en=agency.name_en, kind=agency.kind, region=agency.region)
+    return True
 OFFICERS = {"AG-SEOUL": "kim.jiwon@seoul.go.kr", "AG-BUSAN": "park.minho@busan.go.kr",
             "AG-MOIS": "lee.sora@mois.go.kr", "AG-NHIS": "choi.yuna@nhis.or.kr"}
 
@@ -299,6 +341,8 @@ def load_demo_contracts(runtime: Runtime, *, at: datetime) -> DemoContracts:
     """Record the demo procurements and contracts as their officers and providers would, from the
     demo catalogue (already recorded). A procurement already in the ledger is left as it is, so
     loading twice records nothing."""
+    for agency in DEMO_AGENCIES:
+        register_demo_agency(runtime.ledger, agency.agency_id, at)
     runtime.projector.catch_up()  # the searches run against the catalogue view
     reader = CatalogueReader(runtime.db)
     contracts: list[UUID] = []
@@ -389,6 +433,8 @@ class _Story:
         # The budget is that of the fiscal year the contract starts in: a single-year contract
         # lies inside its procurement's fiscal year (in November that is the next one).
         fiscal_year = _period(self.today, demo.kind, demo.months)[0].year
+        # The benchmarks tell a story without loading the demo: its agency is registered first.
+        register_demo_agency(ledger, demo.agency_id, self.start)
         pid = ledger.open_procurement(self.context(), agency_id=demo.agency_id,
                                       reference=demo.reference, title=demo.title,
                                       fiscal_year=fiscal_year).aggregate_id

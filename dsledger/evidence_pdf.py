@@ -222,7 +222,7 @@ def _procurement(pdf: _Document, bundle: Bundle) -> None:
     pdf.pairs([
         ("건명", str(sections.get("title") or "—")),
         ("관리번호", str(sections.get("reference") or "—")),
-        ("수요기관", str(sections.get("agency_id") or "—")),
+        ("수요기관", _agency(sections)),
         ("담당자", str((sections.get("budget") or award or {}).get("by") or "—")),
         ("회계연도", str(sections.get("fiscal_year") or "—")),
         ("계약 방법", label(sections.get("method"))),
@@ -354,6 +354,15 @@ def _evaluations(pdf: _Document, sections: dict[str, Any], names: _Names) -> Non
          *(str(entry["scores"][c["key"]]) for c in criteria), f"{total:.2f}")
         for rank, (total, entry) in enumerate(scored, start=1)])
     pdf.paragraph(f"평가 기록 시각: {kst(evaluation.get('at'))}")
+
+
+def _agency(sections: dict[str, Any]) -> str:
+    """The agency's name as the procurement's Opened event recorded it (a cited event, so the
+    pack's verifier recomputes it), with its id; the id alone for a procurement opened before
+    the directory existed."""
+    agency_id = str(sections.get("agency_id") or "—")
+    name = sections.get("agency_name")
+    return f"{name} ({agency_id})" if name else agency_id
 
 
 def _contract(pdf: _Document, bundle: Bundle) -> None:

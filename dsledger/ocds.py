@@ -27,6 +27,7 @@ import ocdsmerge
 from sqlalchemy import select
 
 from application.queries.ocds import published_procurements
+from domain.agency import Agency
 from dsledger.runtime import Runtime
 from projections.tables import contracts
 
@@ -35,6 +36,9 @@ OCDS_VERSION = "1.1"
 PUBLISHER = {"name": "dsledger (디지털서비스 이용계약 원장)"}
 PPS = {"id": "KR-PPS", "name": "조달청 (Public Procurement Service)"}
 """Central procurement goes through the Digital Service Mall, which PPS runs for the agency."""
+ADMINISTRATIVE_CODE_SCHEME = "KR-ADMSTDCODE"
+"""The administrative standard agency code (행정표준기관코드, 행정안전부). Not an org-id.guide list,
+so it names an ``additionalIdentifiers`` entry only."""
 EXTENSION_DIR = Path(__file__).parent / "ocds_extension"
 """The dsledger OCDS extension: ``extension.json`` (metadata, completed per request with absolute
 URLs and the contact point), ``release-schema.json`` (the JSON Merge Patch) and ``README.md``."""
@@ -86,11 +90,17 @@ class _Builder:
     """Releases of one procurement, from its own events and its disclosed contracts' events."""
 
     def __init__(self, ocid: str, procurement_events: Sequence[Any],
-                 contract_events: Sequence[Sequence[Any]]) -> None:
+                 contract_events: Sequence[Sequence[Any]], agency: Agency | None = None) -> None:
         self.ocid = ocid
         opened = procurement_events[0]
         self.procurement_id = str(opened.originator_id)
         self.agency_id: str = opened.agency_id
+        # The buyer as the procurement recorded it when opened (its name then), else as the
+        # directory has it, else only its id (a procurement opened before the directory).
+        self.agency_name: str = (getattr(opened, "agency_name", "")
+                                 or (agency.name_ko if agency is not None else "")
+                                 or self.agency_id)
+        self.agency = agency
         self.title: str = opened.title
         self.method: str | None = None
         self.searches: dict[str, Any] = {}
@@ -119,7 +129,16 @@ class _Builder:
         # ocdsmerge replaces a party's roles whole, so each release names every role it holds.
         central = self.method == "central"
         buyer_roles = ["buyer"] if central else ["buyer", "procuringEntity"]
-        parties = [{"id": self.agency_id, "name": self.agency_id, "roles": buyer_roles}]
+        buyer: dict[str, Any] = {"id": self.agency_id, "name": self.agency_name,
+                                 "roles": buyer_roles}
+        if self.agency is not None:
+            # The 행정표준기관코드 has no scheme on org-id.guide (the register OCDS identifiers
+            # use), so it is not the party's ``identifier``, whose scheme must come from there: it
+            # is an additional identifier under a scheme named for what it is.
+            buyer["additionalIdentifiers"] = [{
+                "scheme": ADMINISTRATIVE_CODE_SCHEME, "id": self.agency.code,
+                "legalName": self.agency.name_ko}]
+        parties = [buyer]
         if central:
             parties.append({**PPS, "roles": ["procuringEntity"]})
         parties += [{"id": provider_id, "name": name, "roles": ["supplier"]}
@@ -132,13 +151,14 @@ class _Builder:
             "ocid": self.ocid, "id": release_id, "date": _at(event), "tag": [tag],
             "initiationType": "tender", "language": "ko",
             "parties": self._parties(suppliers),
-            "buyer": {"id": self.agency_id, "name": self.agency_id},
+            "buyer": {"id": self.agency_id, "name": self.agency_name},
             "tender": {"id": self.procurement_id, "title": self.title},
         }
         if self.method == "central":
             release["tender"]["procuringEntity"] = dict(PPS)
         elif self.method == "self":
-            release["tender"]["procuringEntity"] = {"id": self.agency_id, "name": self.agency_id}
+            release["tender"]["procuringEntity"] = {"id": self.agency_id,
+                                                    "name": self.agency_name}
         return release
 
     # --- the procurement (①–⑤): only what is public -------------------------------------------
@@ -380,7 +400,8 @@ def releases_for(runtime: Runtime, procurement_id: UUID) -> list[Release] | None
         return None
     contract_events = [events for events in (_events(runtime, UUID(cid)) for cid in disclosed) if events]
     ocid = ocid_for(runtime.settings.ocds_prefix, str(procurement_id))
-    return _Builder(ocid, procurement_events, contract_events).releases()
+    agency = runtime.ledger.registered_agency(procurement_events[0].agency_id)
+    return _Builder(ocid, procurement_events, contract_events, agency).releases()
 
 
 def extension_url(base_url: str) -> str:

@@ -13,6 +13,7 @@ from domain.actor import utc_now
 from domain.ledger import Ledger
 from dsledger.settings import Settings
 from dsledger.tree_heads import TreeHeadLog, load_signing_key
+from projections.agencies import AgencyView
 from projections.catalogue import CatalogueView
 from projections.contracts import ContractsReader, ContractView
 from projections.deadlines import DeadlineView
@@ -73,7 +74,7 @@ class Runtime:
             self.ledger,
             self.db,
             [CatalogueView(), ProcurementView(), ContractView(), InspectionView(), ReportView(),
-             DeadlineView(), DisclosureView(), MerkleLogView()],
+             DeadlineView(), DisclosureView(), AgencyView(), MerkleLogView()],
             batch_size=settings.projection_batch_size,
             listen_dsn=settings.libpq_dsn() if settings.is_postgres else None,
         )

@@ -23,8 +23,10 @@ _BASE_FIELDS = {field.name for field in dataclasses.fields(LedgerAggregate.Event
 
 def event_data(event: Any) -> Record:
     """The event's own attributes as JSON-ready builtins (without id, version, actor…)."""
+    # An attribute added to an event type later (Opened's agency_name) is absent from the events
+    # recorded before it: they are read as they were recorded, without it.
     data = {field.name: getattr(event, field.name) for field in dataclasses.fields(event)
-            if field.name not in _BASE_FIELDS}
+            if field.name not in _BASE_FIELDS and hasattr(event, field.name)}
     builtins: Record = msgspec.to_builtins(data, order="deterministic")
     return builtins
 

@@ -426,6 +426,27 @@ disclosure_services = Table(
     Index("ix_disclosure_services_type", "service_type", "contract_id"),
 )
 
+# The agency directory (수요기관): names and codes beside the ids tokens carry. Read in agency id
+# order (the public list's cursor), filtered by kind or region.
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("agency_id", String(64), primary_key=True),
+    # The aggregate's UUID (derived from the agency id): what a change event names.
+    Column("aggregate_id", String(36), nullable=False, unique=True),
+    Column("code", String(7), nullable=False, unique=True),
+    Column("name_ko", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_agencies_kind", "kind", "agency_id"),
+    Index("ix_agencies_region", "region", "agency_id"),
+)
+
 # The verifiable log (RFC 9162): one leaf per stored event in global order, and the root of every
 # complete perfect subtree (level 0 holds the leaf hashes), so roots and proofs are a few reads.
 merkle_leaves = Table(

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -15,9 +17,11 @@ from litestar.testing import TestClient
 from psycopg import sql
 
 from api.app import create_app
+from domain.actor import Actor, CommandContext, Role
+from domain.ledger import Ledger
 from dsledger.runtime import Runtime
 from dsledger.settings import Settings
-from tests.principals import TEST_SECRET
+from tests.principals import TEST_AGENCIES, TEST_SECRET
 from tests.requirements import missing
 
 PG_ADMIN_DSN = os.environ.get("DSLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -76,6 +80,38 @@ def settings_factory(backend: str, tmp_path: Path, request: pytest.FixtureReques
         return Settings(database_url=url, data_dir=tmp_path, jwt_secret=TEST_SECRET)
 
     return make
+
+
+def register_test_agency(ledger: Ledger, agency_id: str, at: datetime) -> None:
+    """The operator registers one of the tests' agencies (tests.principals.TEST_AGENCIES)."""
+    agency = TEST_AGENCIES[agency_id]
+    operator = CommandContext(actor=Actor(principal_id="nia-officer-1", role=Role.OPERATOR),
+                              correlation_id=f"register-{agency_id}", at=at)
+    ledger.register_agency(operator, agency_id=agency.agency_id, code=agency.code,
+                           name_ko=agency.name_ko, name_en=agency.name_en, kind=agency.kind,
+                           region=agency.region)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def agencies_registered_when_first_used() -> Iterator[None]:
+    """A procurement is only opened for an agency of the directory (agency.not-registered). The
+    scenarios open theirs as AG-SEOUL or AG-BUSAN without saying so, so for every ledger of the
+    test session the operator registers such an agency just before its first procurement, at the
+    same moment: only the scenarios that open procurements record the registration (two events:
+    the agency and the claim of its code), and log positions before that point stay as they were.
+    An agency outside TEST_AGENCIES is left unregistered, so the refusal is tested as it happens.
+    (Processes a test starts run the real ledger: their scenarios register their agencies.)"""
+    opening = Ledger.open_procurement
+
+    def open_procurement(self: Ledger, context: CommandContext, *, agency_id: str,
+                         **kwargs: Any) -> Any:
+        if agency_id in TEST_AGENCIES and self.registered_agency(agency_id) is None:
+            register_test_agency(self, agency_id, context.at)
+        return opening(self, context, agency_id=agency_id, **kwargs)
+
+    Ledger.open_procurement = open_procurement  # type: ignore[method-assign]
+    yield
+    Ledger.open_procurement = opening  # type: ignore[method-assign]
 
 
 @pytest.fixture

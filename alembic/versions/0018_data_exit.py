@@ -3,7 +3,7 @@ on its public entry until the end date, and whether the business has ended (then
 searchable)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02 15:00:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 
 revision: str = '0018'
 # The integrator re-chains this after the other branches' migrations.
-down_revision: str | None = '0016'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

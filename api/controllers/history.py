@@ -57,6 +57,8 @@ _KINDS = {
     "Contract": ("contract", "계약"),
     "QualityInspection": ("inspection", "품질 점검"),
     "SemiannualReport": ("semiannual report", "반기 보고"),
+    "Agency": ("agency", "수요기관"),
+    "AgencyCode": ("agency code claim", "행정표준기관코드 등록"),
 }
 
 

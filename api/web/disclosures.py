@@ -27,6 +27,7 @@ from api.web.rendering import SignedIn, keyset_paging, page_url, render, won
 from application.queries import disclosures as queries
 from application.queries.disclosures import DisclosureFilter
 from domain.values import ServiceType
+from projections.agencies import names_of
 
 PAGE_SIZE = 20
 _CHART_WIDTH = 640
@@ -106,6 +107,8 @@ class DisclosurePages(Controller):
         with runtime_of(request.app.state).db.connect() as conn:
             page = read_page(lambda: queries.disclosures_page(conn, chosen, after, PAGE_SIZE))
             statistics = statistics_of(queries.contract_statistics(conn))
+            shown = [disclosure_of(row) for row in page.items]
+            agency_names = names_of(conn, [item.agency_id for item in shown])
         t = Translator(choose_language(request)[0])
         charts = [
             bar_chart(t("stats.by_service_type"), [
@@ -114,9 +117,9 @@ class DisclosurePages(Controller):
             bar_chart(t("stats.by_month"), [
                 (b.key, Decimal(b.contracts), str(b.contracts)) for b in statistics.by_month]),
         ]
-        shown = [disclosure_of(row) for row in page.items]
         return render(
             request, principal, "disclosures.html", chosen=chosen, items=shown,
+            agency_names=agency_names,
             total=page.total, service_types=list(ServiceType), statistics=statistics,
             charts=charts, **keyset_paging(request, after=after, start=start, shown=len(shown),
                                            total=page.total, next_after=page.next_after),

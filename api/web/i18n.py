@@ -234,6 +234,10 @@ EVENT_LABELS_KO: dict[str, str] = {
     "DataDispositionOverdue": "파기 기한 경과",
     "ImprovementOverdue": "개선 기한 경과",
     "DeadlineVoided": "기한 해당 없음(무효)",
+    # the agency directory's events, as the history of an agency shows them
+    "AgencyRegistered": "수요기관 등록",
+    "AgencyChanged": "수요기관 정보 변경",
+    "AgencyCodeClaimed": "행정표준기관코드 등록",
 }
 
 # English labels where the wire value is a code rather than words.

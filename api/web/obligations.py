@@ -25,6 +25,7 @@ from domain import rules
 from domain.actor import Role
 from domain.deadlines import DeadlineKind
 from domain.rules import refuse
+from projections.agencies import names_of
 from projections.tables import (
     catalogue_services,
     contract_services,
@@ -116,6 +117,51 @@ def obligations(conn: Connection, scope: ColumnElement[bool], state: str, offset
     return int(total), rows
 
 
+def names_beside_ids(conn: Connection, rows: list[dict[str, Any]],
+                     owner: str | None) -> dict[str, str]:
+    """What people call the ids the board shows: a service (the row's own or its subject) by its
+    catalogue name, an inspection by its service's, a procurement by its title and its agency's
+    name, a contract by its agency's name, the board's owner by its directory name. An id the
+    views do not know is left out (the page shows the id alone)."""
+    ids = {kind: {r["aggregate_id"] for r in rows if r["aggregate_type"] == kind}
+           for kind in ("service", "inspection", "procurement", "contract")}
+    subjects = {r["subject"] for r in rows if r["subject"]}
+    names: dict[str, str] = {}
+    service_ids = ids["service"] | subjects
+    inspection_services = dict(conn.execute(
+        select(inspections.c.inspection_id, inspections.c.service_id)
+        .where(inspections.c.inspection_id.in_(ids["inspection"]))).all()
+    ) if ids["inspection"] else {}
+    service_ids |= set(inspection_services.values())
+    if service_ids:
+        names.update(conn.execute(select(catalogue_services.c.service_id,
+                                         catalogue_services.c.name)
+                                  .where(catalogue_services.c.service_id.in_(service_ids)))
+                     .all())
+    names.update({inspection: names[service]
+                  for inspection, service in inspection_services.items() if service in names})
+    agency_of: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    if ids["procurement"]:
+        for procurement_id, agency_id, title in conn.execute(
+                select(procurements.c.procurement_id, procurements.c.agency_id,
+                       procurements.c.title)
+                .where(procurements.c.procurement_id.in_(ids["procurement"]))):
+            agency_of[procurement_id], titles[procurement_id] = agency_id, title
+    if ids["contract"]:
+        agency_of.update(conn.execute(
+            select(contracts.c.contract_id, contracts.c.agency_id)
+            .where(contracts.c.contract_id.in_(ids["contract"]))).all())
+    agencies = names_of(conn, [*agency_of.values(), owner])
+    for aggregate_id, agency_id in agency_of.items():
+        title = titles.get(aggregate_id)
+        names[aggregate_id] = (f"{title} · {agencies[agency_id]}" if title
+                               else agencies[agency_id])
+    if owner and agencies[owner] != owner:
+        names[owner] = agencies[owner]
+    return names
+
+
 class ObligationPages(Controller):
     path = "/obligations"
 
@@ -131,12 +177,13 @@ class ObligationPages(Controller):
         runtime = runtime_of(request.app.state)
         with runtime.db.connect() as conn:
             total, rows = obligations(conn, scope, board_state, offset)
+            names = names_beside_ids(conn, rows, owner)
         # The board is the deadlines view: if it is stopped at an event it cannot apply, what it
         # shows is the state before that event, and whoever reads it must be told.
         stopped = next((failure for failure in runtime.projector.failures()
                         if failure.view == "deadlines"), None)
         return render(
-            request, principal, "obligations.html", owner=owner, state=board_state,
+            request, principal, "obligations.html", owner=owner, state=board_state, names=names,
             stopped=stopped,
             states=("all", *STATES), rows=rows, total=total,
             overseer=principal.role in (Role.OPERATOR, Role.AUDITOR),

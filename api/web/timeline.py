@@ -27,6 +27,7 @@ from domain.actor import Role
 from domain.contract import Contract
 from domain.rules import refuse
 from dsledger.integrity import check_aggregate
+from projections.agencies import names_of
 
 
 class TimelinePages(Controller):
@@ -49,8 +50,12 @@ class TimelinePages(Controller):
         if verify:
             # The whole-log check is the auditors' (as GET /audit/verification): it reads it all.
             require_role(principal, Role.AUDITOR)
+        events = [history.entry(event) for event in history.events]
+        with runtime.db.connect() as conn:
+            agency_names = names_of(conn, [contract.agency_id,
+                                           *(e.actor.agency_id for e in events)])
         return render(request, principal, "timeline.html", contract_id=str(contract_id),
-                      agency_id=contract.agency_id,
-                      events=[history.entry(event) for event in history.events],
+                      agency_id=contract.agency_id, agency_names=agency_names,
+                      agency_name=agency_names[contract.agency_id], events=events,
                       integrity=check_aggregate(runtime, contract_id),
                       report=verify_log(runtime) if verify else None)

@@ -195,7 +195,7 @@ def test_an_agency_sees_its_obligations_and_another_agency_cannot_open_its_timel
     page.goto("/web/sign-in")
     sign_in(page, AGENCY)
     expect(page.get_by_role("heading", level=1)).to_have_text("의무 현황판")
-    expect(page.locator("main")).to_contain_text("대상: AG-SEOUL")
+    expect(page.locator("main")).to_contain_text("대상: 서울특별시 (AG-SEOUL)")
     pending = page.locator("tr.obligation")
     expect(pending.filter(has_text="계약 만료")).to_have_count(1)
     expect(pending.filter(has_text="계약정보 등록 기한")).to_have_count(0)

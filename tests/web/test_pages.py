@@ -158,7 +158,7 @@ def test_the_timeline_shows_every_event_its_actor_and_the_logs_integrity_to_an_a
     rows = re.findall(r'<tr class="event">', page.text)
     assert len(rows) == len(api) == 2
     assert "계약 체결" in shown and "계약정보 등록" in shown
-    assert "officer@seoul (수요기관, AG-SEOUL)" in shown
+    assert "officer@seoul (수요기관, 서울특별시)" in shown
     assert "이 계약의 사건 2/2건이 서명된 트리에 포함됨" in shown
     english = text(client.get(url, params={"lang": "en"}))
     assert "verified" in english and "Concluded" in english
@@ -250,7 +250,7 @@ def test_the_obligations_board_shows_an_agency_and_a_provider_their_own_duties(
     assert client.get("/web/obligations", follow_redirects=False).status_code == 303
     sign_in(client, AGENCY)
     board = text(client.get("/web/obligations", params={"state": "all"}))
-    assert "대상: AG-SEOUL" in board
+    assert "대상: 서울특별시 (AG-SEOUL)" in board
     assert "계약정보 등록 기한" in board and "종료 통지 기한(D-30)" in board
     # The basis of each duty in the page's language.
     assert "고시 제9조, 지침 ⑦: 계약정보를 30일 이내에 등록" in board
@@ -277,7 +277,7 @@ def test_the_obligations_board_shows_an_agency_and_a_provider_their_own_duties(
     sign_in(client, AUDITOR)
     everyone = text(client.get("/web/obligations", params={"state": "all", "lang": "ko"}))
     assert "모든 기관·제공자" in everyone and "PRV-IEUM" in everyone
-    assert "대상: AG-SEOUL" in text(client.get("/web/obligations",
+    assert "대상: 서울특별시 (AG-SEOUL)" in text(client.get("/web/obligations",
                                                params={"agency_id": "AG-SEOUL"}))
 
 
@@ -322,3 +322,28 @@ def test_the_pages_are_outside_the_api_schema_and_record_nothing(
         assert client.get(url).status_code == 200, url
     sign_out(client)
     assert runtime.projector.head() == before
+
+
+def test_pages_name_the_agency_and_the_services_beside_their_ids(
+        client: TestClient[Any], runtime: Runtime, contract_id: str) -> None:
+    """The directory's Korean names where the pages used to print only ids: the register's
+    agency column, the timeline's agency and actors, the board's owner, services and contracts."""
+    register = text(client.get("/web/disclosures"))
+    assert "서울특별시 (AG-SEOUL)" in register
+
+    sign_in(client, AUDITOR)
+    timeline = text(client.get(f"/web/contracts/{contract_id}/timeline"))
+    assert "서울특별시 (AG-SEOUL)" in timeline
+    assert "officer@seoul (수요기관, 서울특별시)" in timeline
+
+    sign_in(client, AGENCY)
+    board = client.get("/web/obligations", params={"state": "all"})
+    shown = text(board)
+    assert "대상: 서울특별시 (AG-SEOUL)" in shown
+    # A contract's duties name its agency, not only the contract's UUID.
+    assert names(board) and all(name == "서울특별시" for name in names(board))
+
+    sign_in(client, provider("PRV-HANEUL"))
+    board = client.get("/web/obligations", params={"state": "all"})
+    # The provider's service duties (certificate validity, inspections) name the service.
+    assert "하늘 GPU 서버" in names(board), names(board)
