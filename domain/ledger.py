@@ -87,7 +87,7 @@ from domain.rules import Rule, RuleViolation, refuse
 from domain.search import Catalogue, CatalogueEntry, SearchConditions, SearchPage
 from domain.service import (
     BusinessCessation,
-    CessationScope, AgencyKind, Region,
+    CessationScope,
     DigitalService,
     FieldChange,
     InnovationDesignation,
