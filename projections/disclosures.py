@@ -20,6 +20,8 @@ RESCINDED = "rescinded"
 """The status of a rescinded contract: shown in the register, counted in no total."""
 _ENDED = {"Rescinded": RESCINDED, "Terminated": "terminated", "Expired": "expired",
           "Closed": "closed"}
+_CHANGES = frozenset({"DisclosureRegistered", "Amended", "DisclosureAmended", *_ENDED})
+"""The events after Concluded that change a disclosure row; the view ignores the others."""
 
 
 class DisclosureView(View):
@@ -49,6 +51,10 @@ class DisclosureView(View):
                 amount_krw=Decimal(terms["total_amount_krw"]), status="active", public=False,
                 registered_on=None, amended_on=None, amendments=0, latest_terms=terms,
                 position=position))
+            return
+        if name not in _CHANGES:
+            # Most of a contract's events (SLA reports, breaches, …) change nothing here: they
+            # are not worth the row's read, a round trip on every live batch.
             return
         row = conn.execute(select(table).where(table.c.contract_id == key)).mappings().one()
         values: dict[str, Any] = {"position": position}
