@@ -20,6 +20,8 @@ RESCINDED = "rescinded"
 """The status of a rescinded contract: shown in the register, counted in no total."""
 _ENDED = {"Rescinded": RESCINDED, "Terminated": "terminated", "Expired": "expired",
           "Closed": "closed"}
+_CHANGES = frozenset({"DisclosureRegistered", "Amended", "DisclosureAmended", *_ENDED})
+"""The events after Concluded that change a disclosure row; the view ignores the others."""
 
 
 class DisclosureView(View):
@@ -53,6 +55,10 @@ class DisclosureView(View):
                 conn.execute(insert(disclosure_services).values(
                     contract_id=key, service_id=service["service_id"],
                     service_type=service["service_type"]))
+            return
+        if name not in _CHANGES:
+            # Most of a contract's events (SLA reports, breaches, …) change nothing here: they
+            # are not worth the row's read, a round trip on every live batch.
             return
         row = conn.execute(select(table).where(table.c.contract_id == key)).mappings().one()
         values: dict[str, Any] = {"position": position}
