@@ -100,6 +100,9 @@ def catalogue_row(service: DigitalService, position: int) -> dict[str, Any]:
         "suspended": service.suspended,
         "cancelled": service.cancelled,
         "expired": service.expired,
+        # The demo's bulk services never give notice of ending their business.
+        "ceased": False,
+        "cessation": None,
         "mall_contract_number": service.mall_contract_number,
         "mall_listed": service.mall_contract_number is not None,
         "innovation_product": service.innovation is not None,

@@ -19,7 +19,7 @@ from dsledger.runtime import Runtime
 from projections.tables import catalogue_services, merkle_nodes
 from tests.api.bodies import selection_body
 from tests.api.test_evidence_routes import awarded_procurement
-from tests.principals import OPERATOR, bearer, provider
+from tests.principals import OPERATOR, TEST_AGENCIES, bearer, provider
 from tests.projections.test_crash_recovery import free_port
 from tests.test_scale_out import process, table, wait_until_up
 
@@ -62,6 +62,12 @@ def test_32_conflicting_commands_on_one_contract_each_commit_or_get_409_and_lose
     with process(runtime, "serve", "--port", str(port), "--now", "2026-03-02",
                  "--no-scheduler"), httpx.Client(base_url=url, timeout=60) as client:
         wait_until_up(url)
+        # The served process is a ledger of its own: its operator registers the agency first.
+        seoul = TEST_AGENCIES["AG-SEOUL"]
+        registered = client.post("/agencies", headers=bearer(OPERATOR), json={
+            "agency_id": seoul.agency_id, "code": seoul.code, "name_ko": seoul.name_ko,
+            "name_en": seoul.name_en, "kind": seoul.kind.value, "region": seoul.region.value})
+        assert registered.status_code == 201, registered.text
         _, contract_id = awarded_procurement(client, ServerClock(client))  # type: ignore[arg-type]
         ServerClock(client).set("2026-05-02")
         record = contract_record(client, contract_id)

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import select
 
-from api.auth import Principal
+from api.auth import ORGANISATION_ID, Principal
 from api.commands import answered, await_min_position, command_context, expected_version, runtime_of
 from api.schemas.agencies import (
     AgencyEntry,
@@ -36,7 +36,16 @@ def encode_cursor(agency_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
-    return bytes.fromhex(cursor).decode("utf-8", errors="replace")
+    """The agency id a cursor names; anything that is not one this list wrote is a 400 naming
+    ``after`` (a NUL in it would otherwise reach PostgreSQL, which refuses NUL in text)."""
+    try:
+        agency_id = bytes.fromhex(cursor).decode("utf-8")
+    except ValueError:
+        agency_id = ""
+    if not ORGANISATION_ID.fullmatch(agency_id):
+        refuse(rules.REQUEST_MALFORMED, "after",
+               problem="after must be the cursor of a previous page's next link")
+    return agency_id
 
 
 class AgencyController(Controller):

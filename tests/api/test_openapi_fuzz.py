@@ -55,7 +55,7 @@ CONFIG = SchemathesisConfig.from_dict({
         # A keyset cursor (``after``) is opaque: any text the schema allows is seldom one the
         # list wrote, and such a cursor is refused as malformed (400, field ``after``).
         "include-name-regex": "^GET /(contracts|procurements|disclosures|services|inspections|"
-                              "semiannual-reports|ocds/releases)/?$",
+                              "semiannual-reports|ocds/releases|agencies)/?$",
         "checks": {"positive_data_acceptance": {"expected-statuses": [
             "2xx", "400", "401", "403", "404"]}},
     }],

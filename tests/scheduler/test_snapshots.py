@@ -10,7 +10,9 @@ from uuid import UUID
 
 import pytest
 
+from domain.agency import Agency, AgencyCode
 from domain.contract import Contract
+from domain.deadline_void import DeadlineVoid
 from domain.ledger import Ledger, replay
 from domain.procurement import Procurement
 from domain.provider_report import SemiannualReport
@@ -23,7 +25,8 @@ from tests.procurement.conftest import OPERATOR, context
 from tests.scheduler.test_deadlines import a_year, clock, runtime
 
 __all__ = ["clock", "runtime"]
-KINDS = (DigitalService, Procurement, Contract, QualityInspection, SemiannualReport)
+KINDS = (DigitalService, Procurement, Contract, QualityInspection, SemiannualReport, Agency,
+         AgencyCode, DeadlineVoid)
 
 
 @pytest.fixture
