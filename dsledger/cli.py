@@ -372,7 +372,9 @@ def serve(host: str | None, port: int | None, with_demo: bool, projector: bool,
     console.print(f"API:      {base}/")
     console.print(f"OpenAPI:  {base}/schema  (JSON: {base}/schema/openapi.json)")
     console.print(f"Web:      {base}/web/catalogue  (sign in at {base}/web/sign-in with a token)")
-    console.print(f"Try:      curl '{base}/catalogue/pages/saas/services?keywords=전자결재'")
+    # uvicorn refuses a raw non-ASCII URL: the example is pasted as printed, so it goes encoded.
+    console.print(f"Try:      curl -G '{base}/catalogue/pages/saas/services' "
+                  "--data-urlencode 'keywords=전자결재'")
     console.print("Tokens:   dsledger token --role operator --sub nia-officer-1")
     if demo_contracts is not None and demo_contracts.contracts:
         console.print(f"Contract: {base}/web/contracts/{demo_contracts.featured}/timeline  "
